@@ -1,0 +1,464 @@
+//! Configuration: the `otlp_config_t` object (OTEL_* keys set from code) and the resolution
+//! of every setting by precedence: explicit argument > config object > environment > default.
+
+use crate::error::{Error, Result, otlp_error_t};
+use crate::ffi::boundary::{arg_str, check_ptr};
+use crate::ffi::handle::Slab;
+use std::collections::BTreeMap;
+use std::ffi::c_char;
+use std::time::Duration;
+
+/// Opaque configuration object: a set of OTEL_* settings applied by `otlp_init_with_config`.
+///
+/// Created by `otlp_config_new`, freed by `otlp_config_free`. Not copied by
+/// `otlp_init_with_config`'s provider: free it whenever convenient. Calls on one config from
+/// several threads are serialized.
+pub struct otlp_config_t {
+    _private: [u8; 0],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Endpoint,
+    KeyValues,
+    Headers,
+    Millis,
+    PositiveMillis,
+    Count,
+    Bool,
+}
+
+/// Every supported key, with how its value is validated.
+const KEYS: &[(&str, Kind)] = &[
+    ("OTEL_SERVICE_NAME", Kind::Text),
+    ("OTEL_RESOURCE_ATTRIBUTES", Kind::KeyValues),
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", Kind::Endpoint),
+    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", Kind::Endpoint),
+    ("OTEL_EXPORTER_OTLP_HEADERS", Kind::Headers),
+    ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", Kind::Headers),
+    ("OTEL_EXPORTER_OTLP_TIMEOUT", Kind::PositiveMillis),
+    ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", Kind::PositiveMillis),
+    ("OTEL_BSP_MAX_QUEUE_SIZE", Kind::Count),
+    ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", Kind::Count),
+    ("OTEL_BSP_SCHEDULE_DELAY", Kind::Millis),
+    ("OTEL_BSP_EXPORT_TIMEOUT", Kind::PositiveMillis),
+    ("OTEL_SDK_DISABLED", Kind::Bool),
+];
+
+pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
+const TRACES_PATH: &str = "/v1/traces";
+/// The longest any flush, shutdown or free waits by default, whatever the timeouts say.
+pub(crate) const MAX_SHUTDOWN_BOUND: Duration = Duration::from_secs(30);
+
+/// OTEL_* settings set through `otlp_config_set`, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    values: BTreeMap<&'static str, String>,
+}
+
+fn kind_of(key: &str) -> Option<(&'static str, Kind)> {
+    KEYS.iter().copied().find(|(k, _)| *k == key)
+}
+
+impl Config {
+    /// Validates and stores one setting.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let (key, kind) = kind_of(key).ok_or_else(|| {
+            Error::invalid_argument(format!("argument `key`: `{key}` is not a supported configuration key"))
+        })?;
+        validate(kind, value).map_err(|why| {
+            let shown = if kind == Kind::Headers { "(hidden)" } else { value };
+            Error::invalid_argument(format!("argument `value`: {key}={shown} is invalid: {why}"))
+        })?;
+        self.values.insert(key, value.to_owned());
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+}
+
+fn validate(kind: Kind, value: &str) -> std::result::Result<(), String> {
+    match kind {
+        Kind::Text => Ok(()),
+        Kind::Endpoint => parse_url(value).map(drop),
+        Kind::KeyValues => parse_key_values(value).map(drop),
+        Kind::Headers => parse_headers(value).map(drop),
+        Kind::Millis => parse_millis(value, false).map(drop),
+        Kind::PositiveMillis => parse_millis(value, true).map(drop),
+        Kind::Count => parse_count(value).map(drop),
+        Kind::Bool => parse_bool(value).map(drop),
+    }
+}
+
+fn parse_url(value: &str) -> std::result::Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(value.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "http" => Ok(url),
+        "https" => Err("https needs TLS support, which this build does not include yet".to_owned()),
+        other => Err(format!("scheme `{other}` is not http")),
+    }
+}
+
+fn parse_millis(value: &str, positive: bool) -> std::result::Result<Duration, String> {
+    let ms: u64 = value.trim().parse().map_err(|_| "not a whole number of milliseconds".to_owned())?;
+    if positive && ms == 0 {
+        return Err("must be greater than 0".to_owned());
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+fn parse_count(value: &str) -> std::result::Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("not a positive whole number".to_owned()),
+    }
+}
+
+fn parse_bool(value: &str) -> std::result::Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        _ => Err("not `true` or `false`".to_owned()),
+    }
+}
+
+/// Decodes `%XX` escapes (W3C Baggage / OTEL_RESOURCE_ATTRIBUTES / OTEL_*_HEADERS format).
+pub fn percent_decode(s: &str) -> std::result::Result<String, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let v = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(|| format!("bad escape at byte {i}"))?;
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "escapes do not decode to UTF-8".to_owned())
+}
+
+/// Parses `key1=value1,key2=value2` with percent-encoded values.
+pub fn parse_key_values(value: &str) -> std::result::Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for member in value.split(',') {
+        if member.trim().is_empty() {
+            continue;
+        }
+        let (k, v) = member.split_once('=').ok_or_else(|| format!("member `{}` has no '='", member.trim()))?;
+        let k = percent_decode(k.trim())?;
+        if k.is_empty() {
+            return Err("a key is empty".to_owned());
+        }
+        out.push((k, percent_decode(v.trim())?));
+    }
+    Ok(out)
+}
+
+fn parse_headers(value: &str) -> std::result::Result<Vec<(String, String)>, String> {
+    let pairs = parse_key_values(value)?;
+    for (k, v) in &pairs {
+        reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("`{k}` is not a header name"))?;
+        reqwest::header::HeaderValue::from_str(v).map_err(|_| format!("the value of `{k}` is not a header value"))?;
+    }
+    Ok(pairs)
+}
+
+/// Appends `/v1/traces` to a base endpoint's path unless it already ends with it.
+fn signal_url(base: &str) -> std::result::Result<String, String> {
+    let mut url = parse_url(base)?;
+    if !url.path().ends_with(TRACES_PATH) {
+        let path = format!("{}{TRACES_PATH}", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+    }
+    Ok(url.into())
+}
+
+/// Every setting the provider needs, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub service_name: String,
+    pub resource_attributes: Vec<(String, String)>,
+    pub traces_endpoint: String,
+    pub headers: Vec<(String, String)>,
+    /// Bound of one export including its retries (OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT).
+    pub export_timeout: Duration,
+    pub max_queue_size: usize,
+    pub max_export_batch_size: usize,
+    pub schedule_delay: Duration,
+    /// How long the processor waits for one export (OTEL_BSP_EXPORT_TIMEOUT).
+    pub bsp_export_timeout: Duration,
+    pub sdk_disabled: bool,
+}
+
+impl Settings {
+    /// The bound of `otlp_tracer_provider_free`'s shutdown.
+    pub fn shutdown_bound(&self) -> Duration {
+        self.export_timeout.min(self.bsp_export_timeout).min(MAX_SHUTDOWN_BOUND)
+    }
+}
+
+/// Where a setting comes from, after explicit arguments: the config object, then the
+/// environment. Invalid environment values are ignored with a warning on stderr.
+struct Sources<'a> {
+    config: &'a Config,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Sources<'_> {
+    fn raw(&self, key: &str) -> Option<String> {
+        if let Some(v) = self.config.get(key) {
+            return Some(v.to_owned());
+        }
+        let v = (self.env)(key)?;
+        if v.trim().is_empty() {
+            return None;
+        }
+        let kind = kind_of(key).map_or(Kind::Text, |(_, k)| k);
+        match validate(kind, &v) {
+            Ok(()) => Some(v),
+            Err(why) => {
+                let shown = if kind == Kind::Headers { "(hidden)".to_owned() } else { format!("{v:?}") };
+                eprintln!("otlp-ffi: warning: ignoring environment {key}={shown}: {why}; using the default");
+                None
+            }
+        }
+    }
+
+    fn parsed<T>(&self, key: &str, parse: impl Fn(&str) -> std::result::Result<T, String>) -> Option<T> {
+        // Values were validated on the way in, so a parse failure here cannot happen; treat it
+        // as unset rather than panic.
+        self.raw(key).and_then(|v| parse(&v).ok())
+    }
+}
+
+impl Settings {
+    /// Resolves all settings. `endpoint` / `service_name` are the explicit arguments of
+    /// `otlp_init` (`None` or empty means not given).
+    pub fn resolve(
+        endpoint: Option<&str>,
+        service_name: Option<&str>,
+        config: &Config,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings> {
+        let src = Sources { config, env };
+        let invalid = |what: &str, why: String| Error::invalid_argument(format!("argument `{what}`: {why}"));
+
+        let traces_endpoint = match endpoint.filter(|e| !e.is_empty()) {
+            Some(e) => signal_url(e).map_err(|why| invalid("endpoint", format!("`{e}` is invalid: {why}")))?,
+            None => {
+                let from = |k: &str| config.get(k).map(str::to_owned);
+                let direct = from("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").or_else(|| {
+                    if config.get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() { None } else { src.raw("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") }
+                });
+                match direct {
+                    Some(url) => parse_url(&url).map(String::from).map_err(|why| invalid("endpoint", why))?,
+                    None => {
+                        let base = src.raw("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
+                        signal_url(&base).map_err(|why| invalid("endpoint", why))?
+                    }
+                }
+            }
+        };
+
+        let resource_attributes = src.parsed("OTEL_RESOURCE_ATTRIBUTES", parse_key_values).unwrap_or_default();
+        let service_name = service_name
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .or_else(|| src.raw("OTEL_SERVICE_NAME").filter(|s| !s.is_empty()))
+            .or_else(|| resource_attributes.iter().find(|(k, _)| k == "service.name").map(|(_, v)| v.clone()))
+            .unwrap_or_else(|| "unknown_service".to_owned());
+
+        let headers = src
+            .parsed("OTEL_EXPORTER_OTLP_TRACES_HEADERS", parse_headers)
+            .or_else(|| src.parsed("OTEL_EXPORTER_OTLP_HEADERS", parse_headers))
+            .unwrap_or_default();
+        let millis = |k: &str| src.parsed(k, |v| parse_millis(v, true));
+        let export_timeout = millis("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
+            .or_else(|| millis("OTEL_EXPORTER_OTLP_TIMEOUT"))
+            .unwrap_or(Duration::from_secs(10));
+        let max_queue_size = src.parsed("OTEL_BSP_MAX_QUEUE_SIZE", parse_count).unwrap_or(2048);
+        let max_export_batch_size =
+            src.parsed("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", parse_count).unwrap_or(512).min(max_queue_size);
+        let schedule_delay =
+            src.parsed("OTEL_BSP_SCHEDULE_DELAY", |v| parse_millis(v, false)).unwrap_or(Duration::from_millis(5000));
+        let bsp_export_timeout = millis("OTEL_BSP_EXPORT_TIMEOUT").unwrap_or(Duration::from_secs(30));
+        let sdk_disabled = src.parsed("OTEL_SDK_DISABLED", parse_bool).unwrap_or(false);
+
+        Ok(Settings {
+            service_name,
+            resource_attributes,
+            traces_endpoint,
+            headers,
+            export_timeout,
+            max_queue_size,
+            max_export_batch_size,
+            schedule_delay,
+            bsp_export_timeout,
+            sdk_disabled,
+        })
+    }
+}
+
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+pub(crate) static CONFIGS: Slab<Config> = Slab::new(0xCF, "config");
+
+pub fn lookup(config: *const otlp_config_t) -> Result<Config> {
+    CONFIGS.with(config as usize, |c| c.clone())
+}
+
+/// Creates an empty configuration object.
+///
+/// `*config` receives it on success; free it with `otlp_config_free`.
+/// Errors: OTLP_ERROR_NULL_POINTER (config).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_config_new(config: *mut *mut otlp_config_t) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(config, "config")?;
+        let handle = CONFIGS.insert(Config::default())?;
+        // SAFETY: checked non-NULL; writable per the API contract.
+        unsafe { config.write(handle as *mut otlp_config_t) };
+        Ok(())
+    })
+}
+
+/// Sets one setting, named by its OpenTelemetry environment variable (e.g.
+/// "OTEL_EXPORTER_OTLP_ENDPOINT"). It takes precedence over the environment. `key` and
+/// `value` are copied. The README lists the supported keys.
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE (config not
+/// live), OTLP_ERROR_INVALID_ARGUMENT (unsupported key, or a value that does not parse; the
+/// message names the key — header values are never echoed).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_config_set(
+    config: *mut otlp_config_t,
+    key: *const c_char,
+    value: *const c_char,
+) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(config, "config")?;
+        let key = unsafe { arg_str(key, "key") }?;
+        let value = unsafe { arg_str(value, "value") }?;
+        CONFIGS.with(config as usize, |c| c.set(key, value))?
+    })
+}
+
+/// Frees a configuration object. NULL is a no-op; a freed or forged handle is left alone and
+/// sets the last error (OTLP_ERROR_INVALID_HANDLE).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_config_free(config: *mut otlp_config_t) {
+    if config.is_null() {
+        return;
+    }
+    ffi_void!({ CONFIGS.remove(config as usize).map(drop) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Settings::resolve(None, None, &Config::default(), &env_of(&[])).unwrap();
+        assert_eq!(s.traces_endpoint, "http://localhost:4318/v1/traces");
+        assert_eq!(s.service_name, "unknown_service");
+        assert_eq!((s.max_queue_size, s.max_export_batch_size), (2048, 512));
+        assert_eq!(s.schedule_delay, Duration::from_millis(5000));
+        assert_eq!(s.export_timeout, Duration::from_secs(10));
+        assert!(!s.sdk_disabled);
+    }
+
+    #[test]
+    fn endpoints_per_spec() {
+        let c = Config::default();
+        let e = env_of(&[]);
+        let url = |ep: &str| Settings::resolve(Some(ep), None, &c, &e).unwrap().traces_endpoint;
+        assert_eq!(url("http://h:4318"), "http://h:4318/v1/traces");
+        assert_eq!(url("http://h:4318/"), "http://h:4318/v1/traces");
+        assert_eq!(url("http://h/otlp"), "http://h/otlp/v1/traces");
+        assert_eq!(url("http://h/otlp/v1/traces"), "http://h/otlp/v1/traces");
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:1/custom"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://b:2")]);
+        assert_eq!(Settings::resolve(None, None, &c, &env).unwrap().traces_endpoint, "http://t:1/custom");
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://b:2")]);
+        assert_eq!(Settings::resolve(None, None, &c, &env).unwrap().traces_endpoint, "http://b:2/v1/traces");
+        // The config object beats the environment, and the explicit argument beats both.
+        let mut cfg = Config::default();
+        cfg.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://cfg:3").unwrap();
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:1/custom")]);
+        assert_eq!(Settings::resolve(None, None, &cfg, &env).unwrap().traces_endpoint, "http://cfg:3/v1/traces");
+        assert_eq!(Settings::resolve(Some("http://x:9"), None, &cfg, &env).unwrap().traces_endpoint, "http://x:9/v1/traces");
+        assert!(Settings::resolve(Some("not a url"), None, &c, &e).is_err());
+        // An empty explicit endpoint means "not given".
+        assert_eq!(Settings::resolve(Some(""), None, &c, &e).unwrap().traces_endpoint, "http://localhost:4318/v1/traces");
+    }
+
+    #[test]
+    fn service_name_precedence() {
+        let env = env_of(&[("OTEL_SERVICE_NAME", "from-env"), ("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,team=a%20b")]);
+        let c = Config::default();
+        let s = Settings::resolve(None, Some("explicit"), &c, &env).unwrap();
+        assert_eq!(s.service_name, "explicit");
+        assert_eq!(s.resource_attributes[1], ("team".to_owned(), "a b".to_owned()));
+        assert_eq!(Settings::resolve(None, None, &c, &env).unwrap().service_name, "from-env");
+        let env2 = env_of(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs")]);
+        assert_eq!(Settings::resolve(None, None, &c, &env2).unwrap().service_name, "from-attrs");
+        let mut cfg = Config::default();
+        cfg.set("OTEL_SERVICE_NAME", "from-config").unwrap();
+        assert_eq!(Settings::resolve(None, None, &cfg, &env).unwrap().service_name, "from-config");
+    }
+
+    #[test]
+    fn config_set_validates_and_names_the_key() {
+        let mut c = Config::default();
+        let e = c.set("OTEL_NOPE", "1").unwrap_err();
+        assert!(e.message.contains("OTEL_NOPE"));
+        for (k, v) in [
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "0"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "ten"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "-5"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4318"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://h"),
+            ("OTEL_SDK_DISABLED", "maybe"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "novalue"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "bad header=secret"),
+        ] {
+            let e = c.set(k, v).unwrap_err();
+            assert_eq!(e.code, otlp_error_t::OTLP_ERROR_INVALID_ARGUMENT);
+            assert!(e.message.contains(k), "{}", e.message);
+        }
+        let e = c.set("OTEL_EXPORTER_OTLP_HEADERS", "x=%ZZsecret").unwrap_err();
+        assert!(!e.message.contains("secret"), "header values are never echoed");
+        c.set("OTEL_BSP_MAX_QUEUE_SIZE", "10").unwrap();
+        c.set("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100").unwrap();
+        let s = Settings::resolve(None, None, &c, &env_of(&[])).unwrap();
+        assert_eq!((s.max_queue_size, s.max_export_batch_size), (10, 10), "batch never exceeds queue");
+    }
+
+    #[test]
+    fn invalid_environment_values_fall_back_to_defaults() {
+        let env = env_of(&[("OTEL_BSP_SCHEDULE_DELAY", "soon"), ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500")]);
+        let s = Settings::resolve(None, None, &Config::default(), &env).unwrap();
+        assert_eq!(s.schedule_delay, Duration::from_millis(5000));
+        assert_eq!(s.export_timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn headers_are_percent_decoded() {
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%3Db%2Cc, x-team = blue ")]);
+        let s = Settings::resolve(None, None, &Config::default(), &env).unwrap();
+        assert_eq!(s.headers, vec![("api-key".into(), "a=b,c".into()), ("x-team".into(), "blue".into())]);
+    }
+}

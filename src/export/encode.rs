@@ -1,0 +1,152 @@
+//! Span data to OTLP protobuf (`ExportTraceServiceRequest`), grouped by instrumentation scope.
+
+use crate::span::SpanData;
+use crate::tracer::Scope;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
+use std::sync::Arc;
+
+/// OTLP span flags: bit 8 says the parent's remoteness is known, bit 9 that it is remote.
+const HAS_IS_REMOTE: u32 = 0x100;
+const IS_REMOTE: u32 = 0x200;
+
+/// An attribute as OTLP carries it.
+pub fn kv(key: &str, value: any_value::Value) -> KeyValue {
+    KeyValue { key: key.to_owned(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
+}
+
+pub fn string_kv(key: &str, value: &str) -> KeyValue {
+    kv(key, any_value::Value::StringValue(value.to_owned()))
+}
+
+/// The resource every span of a provider is exported with.
+pub fn resource(service_name: &str, attributes: &[(String, String)]) -> Resource {
+    let mut attrs: Vec<KeyValue> = Vec::with_capacity(attributes.len() + 5);
+    attrs.push(string_kv("service.name", service_name));
+    for (k, v) in attributes {
+        if k != "service.name" && !attrs.iter().any(|a| &a.key == k) {
+            attrs.push(string_kv(k, v));
+        }
+    }
+    for (k, v) in [
+        ("telemetry.sdk.name", "otlp-ffi"),
+        ("telemetry.sdk.language", "rust"),
+        ("telemetry.sdk.version", env!("CARGO_PKG_VERSION")),
+    ] {
+        if !attrs.iter().any(|a| a.key == k) {
+            attrs.push(string_kv(k, v));
+        }
+    }
+    attrs.push(kv("process.pid", any_value::Value::IntValue(i64::from(std::process::id()))));
+    Resource { attributes: attrs, dropped_attributes_count: 0, entity_refs: Vec::new() }
+}
+
+fn span_to_proto(d: SpanData) -> Span {
+    Span {
+        trace_id: d.ctx.trace_id.to_vec(),
+        span_id: d.ctx.span_id.to_vec(),
+        trace_state: d.ctx.trace_state.as_deref().unwrap_or("").to_owned(),
+        parent_span_id: d.parent_span_id.map(|p| p.to_vec()).unwrap_or_default(),
+        flags: u32::from(d.ctx.flags) | HAS_IS_REMOTE | if d.parent_is_remote { IS_REMOTE } else { 0 },
+        name: d.name,
+        kind: d.kind,
+        start_time_unix_nano: d.start_ns,
+        end_time_unix_nano: d.end_ns,
+        attributes: d.attributes,
+        dropped_attributes_count: d.dropped_attributes,
+        events: d
+            .events
+            .into_iter()
+            .map(|e| span::Event {
+                time_unix_nano: e.time_ns,
+                name: e.name,
+                attributes: e.attributes,
+                dropped_attributes_count: 0,
+            })
+            .collect(),
+        dropped_events_count: d.dropped_events,
+        links: Vec::new(),
+        dropped_links_count: 0,
+        status: (d.status_code != 0 || !d.status_message.is_empty())
+            .then(|| Status { message: d.status_message, code: d.status_code }),
+    }
+}
+
+/// Builds one export request for a batch (all spans of a batch share the provider's resource).
+pub fn request(batch: Vec<SpanData>, resource: &Resource) -> ExportTraceServiceRequest {
+    let mut groups: Vec<(Arc<Scope>, Vec<Span>)> = Vec::new();
+    for d in batch {
+        let scope = d.scope.clone();
+        let proto = span_to_proto(d);
+        match groups.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &scope) || **s == *scope) {
+            Some((_, spans)) => spans.push(proto),
+            None => groups.push((scope, vec![proto])),
+        }
+    }
+    let scope_spans = groups
+        .into_iter()
+        .map(|(scope, spans)| ScopeSpans {
+            scope: Some(InstrumentationScope {
+                name: scope.name.clone(),
+                version: scope.version.clone(),
+                attributes: Vec::new(),
+                dropped_attributes_count: 0,
+            }),
+            spans,
+            schema_url: scope.schema_url.clone(),
+        })
+        .collect();
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans { resource: Some(resource.clone()), scope_spans, schema_url: String::new() }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::SpanContext;
+    use prost::Message;
+
+    #[test]
+    fn encodes_ids_flags_and_scopes() {
+        let scope = Arc::new(Scope { name: "s".into(), version: "1".into(), schema_url: String::new() });
+        let d = SpanData {
+            ctx: SpanContext {
+                trace_id: [0xab; 16],
+                span_id: [0xcd; 8],
+                flags: 0x03,
+                trace_state: Some(Arc::from("a=1")),
+                is_remote: false,
+            },
+            parent_span_id: Some([0xef; 8]),
+            parent_is_remote: true,
+            name: "op".into(),
+            kind: 2,
+            start_ns: 10,
+            end_ns: 20,
+            attributes: vec![string_kv("k", "v")],
+            dropped_attributes: 0,
+            events: vec![],
+            dropped_events: 0,
+            status_code: 2,
+            status_message: "bad".into(),
+            scope,
+        };
+        let req = request(vec![d.clone(), d], &resource("svc", &[("service.name".into(), "ignored".into())]));
+        let bytes = req.encode_to_vec();
+        let back = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
+        let rs = &back.resource_spans[0];
+        let res = rs.resource.as_ref().unwrap();
+        assert_eq!(res.attributes[0], string_kv("service.name", "svc"));
+        assert_eq!(res.attributes.iter().filter(|a| a.key == "service.name").count(), 1);
+        assert_eq!(rs.scope_spans.len(), 1, "same scope grouped once");
+        let s = &rs.scope_spans[0].spans[0];
+        assert_eq!(s.trace_id, vec![0xab; 16]);
+        assert_eq!(s.parent_span_id, vec![0xef; 8]);
+        assert_eq!(s.flags, 0x303);
+        assert_eq!(s.trace_state, "a=1");
+        assert_eq!(s.status.as_ref().unwrap().code, 2);
+    }
+}

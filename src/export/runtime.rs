@@ -1,0 +1,72 @@
+//! The background Tokio runtime that runs every export.
+//!
+//! Started lazily by the first provider and shared by all of them (one worker thread, named
+//! `otlp-ffi-export`); stopped when the last provider is freed, so a program that frees its
+//! providers leaves no thread and no allocation behind.
+
+use crate::error::{Error, Result, otlp_error_t};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::runtime::{Builder, Handle, Runtime};
+
+struct Shared {
+    runtime: Option<Runtime>,
+    users: usize,
+}
+
+static SHARED: Mutex<Shared> = Mutex::new(Shared { runtime: None, users: 0 });
+
+/// A counted reference to the shared runtime; the runtime stops when the last one drops.
+pub struct RuntimeRef {
+    handle: Handle,
+}
+
+impl RuntimeRef {
+    pub fn acquire() -> Result<Self> {
+        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        let handle = match &shared.runtime {
+            Some(rt) => rt.handle().clone(),
+            None => {
+                let rt = Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .max_blocking_threads(2)
+                    .thread_name("otlp-ffi-export")
+                    .enable_all()
+                    .build()
+                    .map_err(|e| {
+                        Error::new(
+                            otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED,
+                            format!("cannot start the export runtime: {e}"),
+                        )
+                    })?;
+                let h = rt.handle().clone();
+                shared.runtime = Some(rt);
+                h
+            }
+        };
+        shared.users += 1;
+        Ok(Self { handle })
+    }
+
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Drop for RuntimeRef {
+    fn drop(&mut self) {
+        let runtime = {
+            let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+            shared.users = shared.users.saturating_sub(1);
+            if shared.users == 0 { shared.runtime.take() } else { None }
+        };
+        if let Some(rt) = runtime {
+            if Handle::try_current().is_ok() {
+                // Dropping a runtime from async code would panic; let it wind down on its own.
+                rt.shutdown_background();
+            } else {
+                rt.shutdown_timeout(Duration::from_secs(1));
+            }
+        }
+    }
+}

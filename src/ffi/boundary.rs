@@ -1,0 +1,131 @@
+//! The panic boundary and the argument guards every exported function goes through.
+//!
+//! An exported function reads as: guards (`arg_str`, `check_out`), one call into the safe
+//! core, and the result mapped to an `otlp_error_t` by [`ffi_result!`] — which also catches any
+//! panic, so no unwind ever crosses `extern "C"` (that would abort the host process).
+
+use crate::error::Error;
+use std::any::Any;
+use std::ffi::{CStr, c_char};
+
+/// Runs a body that returns `Result<()>` behind `catch_unwind`; maps it to an `otlp_error_t`
+/// and records the message of a failure (or of a caught panic) as the thread's last error.
+macro_rules! ffi_result {
+    ($body:block) => {{
+        let outcome = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
+            || -> $crate::error::Result<()> { $body },
+        ));
+        match outcome {
+            Ok(Ok(())) => $crate::error::otlp_error_t::OTLP_OK,
+            Ok(Err(e)) => $crate::error::record(&e),
+            Err(payload) => $crate::error::record(&$crate::ffi::boundary::panic_error(payload)),
+        }
+    }};
+}
+
+/// Like [`ffi_result!`] for functions that return nothing: a failure only sets the last error.
+macro_rules! ffi_void {
+    ($body:block) => {{
+        let _ = ffi_result!($body);
+    }};
+}
+
+
+/// Turns a caught panic payload into an `OTLP_ERROR_INTERNAL` error carrying its text.
+pub fn panic_error(payload: Box<dyn Any + Send>) -> Error {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".to_owned());
+    Error::internal(format!("internal panic caught at the C boundary: {text}"))
+}
+
+/// Borrows a NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives the returned borrow.
+pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Error> {
+    if ptr.is_null() {
+        return Err(Error::null_pointer(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the function contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::invalid_argument(format!(
+            "argument `{name}` is not valid UTF-8 at byte {}",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// Like [`arg_str`], but NULL is allowed and means "absent".
+///
+/// # Safety
+/// As for [`arg_str`].
+pub unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
+    if ptr.is_null() { Ok(None) } else { unsafe { arg_str(ptr, name) }.map(Some) }
+}
+
+/// Checks that an out-parameter or buffer pointer is not NULL.
+pub fn check_ptr<T>(ptr: *const T, name: &str) -> Result<(), Error> {
+    if ptr.is_null() { Err(Error::null_pointer(name)) } else { Ok(()) }
+}
+
+/// Writes `text` plus a NUL into a caller buffer of `len` bytes, or fails without writing.
+///
+/// # Safety
+/// `buf` is non-NULL and valid for `len` bytes of writes.
+pub unsafe fn write_c_string(buf: *mut c_char, len: usize, text: &str, name: &str) -> Result<(), Error> {
+    let needed = text.len() + 1;
+    if len < needed {
+        return Err(Error::invalid_argument(format!(
+            "buffer `{name}` is too small: {needed} bytes needed (including the NUL), {len} given"
+        )));
+    }
+    // SAFETY: the caller guarantees `len` writable bytes and `needed <= len`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+        *buf.add(text.len()) = 0;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{last_message, otlp_error_t};
+
+    #[test]
+    fn panics_become_internal_errors() {
+        let code = ffi_result!({
+            let v: Vec<u8> = Vec::new();
+            let i = v.len() + 3;
+            #[allow(clippy::indexing_slicing)]
+            let _ = v[i];
+            Ok(())
+        });
+        assert_eq!(code, otlp_error_t::OTLP_ERROR_INTERNAL);
+        assert!(last_message().contains("index out of bounds"), "{}", last_message());
+    }
+
+    #[test]
+    fn strings_are_checked() {
+        let bad = [0x66u8, 0xff, 0];
+        let err = unsafe { arg_str(bad.as_ptr().cast(), "name") }.unwrap_err();
+        assert_eq!(err.code, otlp_error_t::OTLP_ERROR_INVALID_ARGUMENT);
+        assert!(err.message.contains("`name`") && err.message.contains("byte 1"));
+        let err = unsafe { arg_str(std::ptr::null(), "key") }.unwrap_err();
+        assert_eq!(err.code, otlp_error_t::OTLP_ERROR_NULL_POINTER);
+    }
+
+    #[test]
+    fn buffer_too_small_writes_nothing() {
+        let mut buf = [b'x' as c_char; 4];
+        let err = unsafe { write_c_string(buf.as_mut_ptr(), 4, "abcd", "buf") }.unwrap_err();
+        assert!(err.message.contains("5 bytes needed"));
+        assert!(buf.iter().all(|&c| c == b'x' as c_char));
+        unsafe { write_c_string(buf.as_mut_ptr(), 4, "abc", "buf") }.unwrap();
+        assert_eq!(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_bytes(), b"abc");
+    }
+}
