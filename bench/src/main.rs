@@ -1,1 +1,186 @@
-fn main() {}
+//! Per-span cost: the otlp-ffi C API (start + 3 attributes + end, batch export) next to the
+//! same loop on the OpenTelemetry Rust SDK (BatchSpanProcessor + opentelemetry-otlp HTTP),
+//! measured side by side in one process, rounds interleaved, both exporting to the same
+//! in-process OTLP/HTTP sink that decodes every request and counts the spans that arrived.
+//!
+//!   cargo run --release -p otlp-ffi-bench -- [spans_per_round] [rounds]
+//!
+//! Both pipelines use the OpenTelemetry defaults (queue 2048, batch 512, delay 5 s) unless the
+//! OTEL_BSP_* variables say otherwise, so drops under a tight loop are part of the result.
+
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use otlp_ffi::error::otlp_error_t::OTLP_OK;
+use otlp_ffi::provider::{otlp_init, otlp_tracer_provider_free, otlp_tracer_provider_shutdown};
+use otlp_ffi::span::{otlp_span_create, otlp_span_end, otlp_span_set_attribute_bool, otlp_span_set_attribute_int, otlp_span_set_attribute_string};
+use otlp_ffi::stats::{otlp_stats_t, otlp_tracer_provider_get_stats};
+use otlp_ffi::tracer::otlp_get_tracer;
+use prost::Message;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Counts = Arc<Mutex<HashMap<String, u64>>>;
+
+/// A minimal OTLP/HTTP receiver: HTTP/1.1 keep-alive, protobuf bodies decoded and counted
+/// per service.name.
+fn start_sink() -> (String, Counts) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind sink");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let counts: Counts = Arc::default();
+    let c = counts.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let c = c.clone();
+            std::thread::spawn(move || serve(stream, c));
+        }
+    });
+    (url, counts)
+}
+
+fn serve(stream: TcpStream, counts: Counts) {
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut len = 0usize;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        if let Ok(req) = ExportTraceServiceRequest::decode(body.as_slice()) {
+            let mut map = counts.lock().expect("lock");
+            for rs in req.resource_spans {
+                let service = rs
+                    .resource
+                    .iter()
+                    .flat_map(|r| &r.attributes)
+                    .find(|a| a.key == "service.name")
+                    .and_then(|a| a.value.as_ref()?.value.as_ref())
+                    .map(|v| match v {
+                        Value::StringValue(s) => s.clone(),
+                        other => format!("{other:?}"),
+                    })
+                    .unwrap_or_default();
+                let n: usize = rs.scope_spans.iter().map(|s| s.spans.len()).sum();
+                *map.entry(service).or_default() += n as u64;
+            }
+        }
+        let _ = writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let n = args.first().copied().unwrap_or(20_000);
+    let rounds = args.get(1).copied().unwrap_or(7);
+    let (url, counts) = start_sink();
+
+    // otlp-ffi through its C ABI.
+    let endpoint = CString::new(url.clone()).expect("url");
+    let mut provider = std::ptr::null_mut();
+    let mut tracer = std::ptr::null_mut();
+    unsafe {
+        assert_eq!(otlp_init(endpoint.as_ptr(), c"bench-c-api".as_ptr(), &mut provider), OTLP_OK);
+        assert_eq!(otlp_get_tracer(provider, &mut tracer), OTLP_OK);
+    }
+    let ffi_round = || {
+        let t0 = Instant::now();
+        for i in 0..n {
+            let mut span = std::ptr::null_mut();
+            unsafe {
+                otlp_span_create(tracer, c"GET /api/orders".as_ptr(), &mut span);
+                otlp_span_set_attribute_string(span, c"http.method".as_ptr(), c"GET".as_ptr());
+                otlp_span_set_attribute_int(span, c"http.status_code".as_ptr(), i as i64);
+                otlp_span_set_attribute_bool(span, c"cache.hit".as_ptr(), i % 2 == 0);
+                otlp_span_end(span);
+            }
+        }
+        t0.elapsed().as_nanos() as f64 / n as f64
+    };
+
+    // The OpenTelemetry Rust SDK directly.
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{url}/v1/traces"))
+        .build()
+        .expect("sdk exporter");
+    let sdk = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(opentelemetry_sdk::Resource::builder().with_service_name("bench-rust-sdk").build())
+        .build();
+    let sdk_tracer = sdk.tracer("bench");
+    let sdk_round = || {
+        let t0 = Instant::now();
+        for i in 0..n {
+            let mut span = sdk_tracer.start("GET /api/orders");
+            span.set_attribute(KeyValue::new("http.method", "GET"));
+            span.set_attribute(KeyValue::new("http.status_code", i as i64));
+            span.set_attribute(KeyValue::new("cache.hit", i % 2 == 0));
+            span.end();
+        }
+        t0.elapsed().as_nanos() as f64 / n as f64
+    };
+
+    // Warm up both, then interleave rounds so machine noise hits both alike.
+    ffi_round();
+    sdk_round();
+    let (mut ffi, mut rs) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        ffi.push(ffi_round());
+        rs.push(sdk_round());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let total = (n * (rounds + 1)) as u64;
+
+    let mut stats = otlp_stats_t::default();
+    unsafe {
+        let code = otlp_tracer_provider_shutdown(provider, 30_000);
+        assert_eq!(otlp_tracer_provider_get_stats(provider, &mut stats), OTLP_OK);
+        println!("otlp-ffi shutdown: {code:?}");
+        otlp_tracer_provider_free(provider);
+    }
+    let sdk_shutdown = sdk.shutdown();
+    println!("rust sdk shutdown: {sdk_shutdown:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    let got = counts.lock().expect("lock").clone();
+    let ffi_rx = got.get("bench-c-api").copied().unwrap_or(0);
+    let sdk_rx = got.get("bench-rust-sdk").copied().unwrap_or(0);
+
+    let (mf, ms) = (median(ffi.clone()), median(rs.clone()));
+    println!("spans per round: {n}, rounds: {rounds} (+1 warm-up), loop: start + 3 attributes (string, int, bool) + end");
+    println!("otlp-ffi C API : median {mf:7.0} ns/span  rounds {ffi:.0?}");
+    println!("Rust SDK       : median {ms:7.0} ns/span  rounds {rs:.0?}");
+    println!("ratio Rust SDK / otlp-ffi: {:.2}x", ms / mf);
+    println!(
+        "otlp-ffi: ended {} exported {} dropped {} (receiver got {ffi_rx} of {total})",
+        stats.spans_ended, stats.spans_exported, stats.spans_dropped
+    );
+    println!("Rust SDK: receiver got {sdk_rx} of {total} (dropped {})", total - sdk_rx.min(total));
+}
