@@ -19,9 +19,19 @@ const MAX_RETRIES: u32 = 3;
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Why an export did not get through.
+/// Why an export did not get through, and whether sending the same data later may succeed
+/// (false for answers like HTTP 400 that the OTLP specification forbids retrying).
 #[derive(Debug)]
-pub struct ExportError(pub String);
+pub struct ExportError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl ExportError {
+    fn new(message: String, retryable: bool) -> Self {
+        Self { message, retryable }
+    }
+}
 
 pub struct HttpExporter {
     client: reqwest::Client,
@@ -39,28 +49,48 @@ enum Attempt {
 
 impl HttpExporter {
     pub fn new(settings: &Settings) -> Result<Self> {
-        let init_failed = |why: String| Error::new(otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, why);
-        let url = reqwest::Url::parse(&settings.traces_endpoint)
-            .map_err(|e| init_failed(format!("endpoint `{}` is invalid: {e}", settings.traces_endpoint)))?;
+        let init_failed =
+            |why: String| Error::new(otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, why);
+        let url = reqwest::Url::parse(&settings.traces_endpoint).map_err(|e| {
+            init_failed(format!(
+                "endpoint `{}` is invalid: {e}",
+                settings.traces_endpoint
+            ))
+        })?;
         let mut headers = HeaderMap::new();
         for (k, v) in &settings.headers {
             // Validated when the configuration was read; skip rather than fail if not.
-            if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
                 headers.insert(name, value);
             }
         }
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
         let client = reqwest::Client::builder()
             .user_agent(concat!("otlp-ffi/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(settings.export_timeout)
             .build()
             .map_err(|e| init_failed(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self { client, url, headers, timeout: settings.export_timeout })
+        Ok(Self {
+            client,
+            url,
+            headers,
+            timeout: settings.export_timeout,
+        })
     }
 
     /// Sends one encoded request; counts every failed attempt in `stats.export_failures`.
     /// Returns the number of spans the receiver rejected (0 for a full success).
-    pub async fn export(&self, body: Vec<u8>, stats: &Stats) -> std::result::Result<u64, ExportError> {
+    pub async fn export(
+        &self,
+        body: Vec<u8>,
+        stats: &Stats,
+    ) -> std::result::Result<u64, ExportError> {
         let body = Bytes::from(body);
         let deadline = Instant::now() + self.timeout;
         let mut backoff = INITIAL_BACKOFF;
@@ -71,11 +101,12 @@ impl HttpExporter {
                 Ok(Attempt::Done(rejected)) => return Ok(rejected),
                 Err(_) => {
                     stats.export_failure();
-                    return Err(ExportError(format!("no answer within the export timeout of {:?}", self.timeout)));
+                    let why = format!("no answer within the export timeout of {:?}", self.timeout);
+                    return Err(ExportError::new(why, true));
                 }
                 Ok(Attempt::Fail(why)) => {
                     stats.export_failure();
-                    return Err(ExportError(why));
+                    return Err(ExportError::new(why, false));
                 }
                 Ok(Attempt::Retry(after, why)) => {
                     stats.export_failure();
@@ -84,7 +115,8 @@ impl HttpExporter {
             };
             retries += 1;
             if retries > MAX_RETRIES || Instant::now() + delay >= deadline {
-                return Err(ExportError(format!("{why} (gave up after {retries} attempts)")));
+                let why = format!("{why} (gave up after {retries} attempts)");
+                return Err(ExportError::new(why, true));
             }
             tokio::time::sleep(delay).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -92,10 +124,21 @@ impl HttpExporter {
     }
 
     async fn attempt(&self, body: Bytes) -> Attempt {
-        let sent = self.client.post(self.url.clone()).headers(self.headers.clone()).body(body).send().await;
+        let sent = self
+            .client
+            .post(self.url.clone())
+            .headers(self.headers.clone())
+            .body(body)
+            .send()
+            .await;
         let response = match sent {
             Ok(r) => r,
-            Err(e) => return Attempt::Retry(None, format!("cannot reach {}: {}", self.url, error_chain(&e))),
+            Err(e) => {
+                return Attempt::Retry(
+                    None,
+                    format!("cannot reach {}: {}", self.url, error_chain(&e)),
+                );
+            }
         };
         let status = response.status();
         if status.is_success() {
@@ -144,6 +187,6 @@ fn jitter(d: Duration) -> Duration {
 
 impl From<ExportError> for Error {
     fn from(e: ExportError) -> Self {
-        Error::new(otlp_error_t::OTLP_ERROR_EXPORT_FAILED, e.0)
+        Error::new(otlp_error_t::OTLP_ERROR_EXPORT_FAILED, e.message)
     }
 }

@@ -8,7 +8,8 @@
 
 use crate::config::Settings;
 use crate::error::{Error, Result, otlp_error_t};
-use crate::export::{encode, http::HttpExporter};
+use crate::export::encode;
+use crate::export::http::{ExportError, HttpExporter};
 use crate::span::SpanData;
 use crate::stats::{Stats, otlp_stats_t};
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -64,7 +65,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Pipeline {
     /// Creates the pipeline and spawns its worker on `runtime`.
-    pub fn start(settings: &Settings, runtime: &Handle, exporter: HttpExporter, resource: Resource) -> Arc<Self> {
+    pub fn start(
+        settings: &Settings,
+        runtime: &Handle,
+        exporter: HttpExporter,
+        resource: Resource,
+    ) -> Arc<Self> {
         let pipeline = Arc::new(Self {
             queue: Mutex::new(Queue::default()),
             capacity: settings.max_queue_size,
@@ -174,12 +180,20 @@ impl Pipeline {
                 }
             };
             budget = budget.saturating_sub(count as usize);
-            let result = match tokio::time::timeout(self.export_wait, exporter.export(body.clone(), &self.stats)).await {
-                Ok(r) => r.map_err(Error::from),
-                Err(_) => Err(Error::new(
-                    otlp_error_t::OTLP_ERROR_EXPORT_FAILED,
-                    format!("export did not finish within OTEL_BSP_EXPORT_TIMEOUT ({:?})", self.export_wait),
-                )),
+            let result = match tokio::time::timeout(
+                self.export_wait,
+                exporter.export(body.clone(), &self.stats),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(ExportError {
+                    message: format!(
+                        "export did not finish within OTEL_BSP_EXPORT_TIMEOUT ({:?})",
+                        self.export_wait
+                    ),
+                    retryable: true,
+                }),
             };
             match result {
                 Ok(rejected) => {
@@ -188,8 +202,14 @@ impl Pipeline {
                     self.stats.dropped(rejected);
                 }
                 Err(e) => {
-                    self.keep_for_retry(body, count);
-                    return Err(e);
+                    // Retryable failures keep the data for a later attempt; an answer the
+                    // OTLP spec forbids retrying (e.g. HTTP 400) drops it, counted.
+                    if e.retryable {
+                        self.keep_for_retry(body, count);
+                    } else {
+                        self.stats.dropped(count);
+                    }
+                    return Err(Error::from(e));
                 }
             }
         }
@@ -224,7 +244,10 @@ impl Pipeline {
                     format!("flush did not complete within {} ms", timeout.as_millis()),
                 ));
             }
-            c = self.flushed.wait_timeout(c, deadline - now).map_or_else(|e| e.into_inner().0, |(g, _)| g);
+            c = self
+                .flushed
+                .wait_timeout(c, deadline - now)
+                .map_or_else(|e| e.into_inner().0, |(g, _)| g);
         }
         match &c.last_outcome {
             None => Ok(()),
