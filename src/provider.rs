@@ -32,15 +32,22 @@ pub struct Provider {
 
 impl Provider {
     pub fn stats(&self) -> otlp_stats_t {
-        self.pipeline.as_ref().map(|p| p.stats()).unwrap_or_default()
+        self.pipeline
+            .as_ref()
+            .map(|p| p.stats())
+            .unwrap_or_default()
     }
 
     pub fn force_flush(&self, timeout: Duration) -> Result<()> {
-        self.pipeline.as_ref().map_or(Ok(()), |p| p.force_flush(timeout))
+        self.pipeline
+            .as_ref()
+            .map_or(Ok(()), |p| p.force_flush(timeout))
     }
 
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
-        self.pipeline.as_ref().map_or(Ok(()), |p| p.shutdown(timeout))
+        self.pipeline
+            .as_ref()
+            .map_or(Ok(()), |p| p.shutdown(timeout))
     }
 }
 
@@ -66,8 +73,18 @@ pub fn create(settings: Settings) -> Result<usize> {
         let pipeline = Pipeline::start(&settings, runtime.handle(), exporter, resource);
         (Some(pipeline), Some(runtime))
     };
-    let default_tracer = TRACERS.insert(Arc::new(Tracer::new(id, tracer::default_scope(), pipeline.clone())))?;
-    let provider = Provider { id, default_tracer, settings, pipeline, _runtime: runtime };
+    let default_tracer = TRACERS.insert(Arc::new(Tracer::new(
+        id,
+        tracer::default_scope(),
+        pipeline.clone(),
+    )))?;
+    let provider = Provider {
+        id,
+        default_tracer,
+        settings,
+        pipeline,
+        _runtime: runtime,
+    };
     PROVIDERS.insert(Arc::new(provider)).inspect_err(|_| {
         let _ = TRACERS.remove(default_tracer);
     })
@@ -113,7 +130,12 @@ pub unsafe extern "C" fn otlp_init(
         let endpoint = unsafe { arg_str(endpoint, "endpoint") }?;
         let service_name = unsafe { arg_str(service_name, "service_name") }?;
         check_ptr(provider, "provider")?;
-        let settings = Settings::resolve(Some(endpoint), Some(service_name), &Config::default(), &config::process_env)?;
+        let settings = Settings::resolve(
+            Some(endpoint),
+            Some(service_name),
+            &Config::default(),
+            &config::process_env,
+        )?;
         let handle = create(settings)?;
         // SAFETY: checked non-NULL; writable per the API contract.
         unsafe { provider.write(handle as *mut otlp_tracer_provider_t) };

@@ -4,13 +4,14 @@
 //! second end, or any later call, sees an invalid handle) and hands its data to the provider's
 //! pipeline; nothing on this path touches the network.
 
+use crate::attributes::{Attributes, Text, Value};
 use crate::context::{self, SAMPLED, SpanContext, otlp_context_t};
 use crate::error::{Error, Result, otlp_error_t};
 use crate::export::{encode, processor::Pipeline};
 use crate::ffi::boundary::{arg_str, check_ptr};
 use crate::ffi::handle::Slab;
 use crate::tracer::{self, Scope, otlp_tracer_t};
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 use std::cell::Cell;
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -119,12 +120,12 @@ pub struct SpanData {
     pub ctx: SpanContext,
     pub parent_span_id: Option<[u8; 8]>,
     pub parent_is_remote: bool,
-    pub name: String,
+    /// The span name, in the attribute arena.
+    pub name: Text,
     pub kind: i32,
     pub start_ns: u64,
     pub end_ns: u64,
-    pub attributes: Vec<KeyValue>,
-    pub dropped_attributes: u32,
+    pub attributes: Attributes,
     pub events: Vec<Event>,
     pub dropped_events: u32,
     pub status_code: i32,
@@ -133,14 +134,12 @@ pub struct SpanData {
 }
 
 impl SpanData {
-    fn set_attribute(&mut self, key: &str, value: any_value::Value) {
-        if let Some(existing) = self.attributes.iter_mut().find(|a| a.key == key) {
-            existing.value = Some(AnyValue { value: Some(value) });
-        } else if self.attributes.len() < MAX_ATTRIBUTES {
-            self.attributes.push(encode::kv(key, value));
-        } else {
-            self.dropped_attributes = self.dropped_attributes.saturating_add(1);
-        }
+    fn set_attribute(&mut self, key: &str, value: Value<'_>) {
+        self.attributes.set(key, value, MAX_ATTRIBUTES);
+    }
+
+    pub fn name(&self) -> &str {
+        self.attributes.get(self.name)
     }
 
     fn add_event(&mut self, event: Event) {
@@ -177,7 +176,9 @@ pub struct SpanState {
 pub(crate) static SPANS: Slab<SpanState> = Slab::new(0x5A, "span");
 
 pub fn now_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 thread_local! {
@@ -223,45 +224,69 @@ fn check_kind(kind: otlp_span_kind_arg) -> Result<i32> {
     if (1..=5).contains(&kind) {
         Ok(kind)
     } else {
-        Err(Error::invalid_argument(format!("argument `kind` is {kind}, not an otlp_span_kind_t (1..=5)")))
+        Err(Error::invalid_argument(format!(
+            "argument `kind` is {kind}, not an otlp_span_kind_t (1..=5)"
+        )))
     }
 }
 
 /// Starts a span of `tracer`; the safe core of `otlp_span_start`.
-pub fn start(tracer: &tracer::Tracer, name: &str, kind: i32, parent: Option<SpanContext>) -> Result<usize> {
+pub fn start(
+    tracer: &tracer::Tracer,
+    name: &str,
+    kind: i32,
+    parent: Option<SpanContext>,
+) -> Result<usize> {
     let span_id = new_span_id();
     let (ctx, parent_span_id, parent_is_remote) = match parent {
         Some(p) => (
-            SpanContext { span_id, is_remote: false, ..p.clone() },
+            SpanContext {
+                span_id,
+                is_remote: false,
+                ..p.clone()
+            },
             Some(p.span_id),
             p.is_remote,
         ),
         None => (
-            SpanContext { trace_id: new_trace_id(), span_id, flags: SAMPLED, trace_state: None, is_remote: false },
+            SpanContext {
+                trace_id: new_trace_id(),
+                span_id,
+                flags: SAMPLED,
+                trace_state: None,
+                is_remote: false,
+            },
             None,
             false,
         ),
     };
     // Sampler: parent-based, always-on for roots. A span that is not sampled does not record
     // but keeps its identity for propagation.
-    let pipeline = if ctx.is_sampled() { tracer.pipeline().cloned() } else { None };
+    let pipeline = if ctx.is_sampled() {
+        tracer.pipeline().cloned()
+    } else {
+        None
+    };
     let start_ns = now_ns();
     if let Some(p) = &pipeline {
         p.span_started();
     }
-    let recording = pipeline.is_some();
+    let (attributes, name) = if pipeline.is_some() {
+        Attributes::with_name(name)
+    } else {
+        (Attributes::default(), Text::default())
+    };
     let state = SpanState {
         provider_id: tracer.provider_id,
         data: SpanData {
             ctx,
             parent_span_id,
             parent_is_remote,
-            name: if recording { name.to_owned() } else { String::new() },
+            name,
             kind,
             start_ns,
             end_ns: 0,
-            attributes: Vec::new(),
-            dropped_attributes: 0,
+            attributes,
             events: Vec::new(),
             dropped_events: 0,
             status_code: 0,
@@ -303,7 +328,7 @@ pub fn forget_provider(provider_id: u64) {
     drop(SPANS.remove_where(|s| s.provider_id == provider_id));
 }
 
-fn set_attr(span: *mut otlp_span_t, key: *const c_char, value: any_value::Value) -> Result<()> {
+fn set_attr(span: *mut otlp_span_t, key: *const c_char, value: Value<'_>) -> Result<()> {
     check_ptr(span, "span")?;
     let key = unsafe { arg_str(key, "key") }?;
     if key.is_empty() {
@@ -340,7 +365,11 @@ pub unsafe extern "C" fn otlp_span_start(
         check_ptr(span, "span")?;
         let kind = check_kind(kind)?;
         let tracer = tracer::lookup(tracer)?;
-        let parent = if parent.is_null() { None } else { Some(context::lookup(parent)?) };
+        let parent = if parent.is_null() {
+            None
+        } else {
+            Some(context::lookup(parent)?)
+        };
         let handle = start(&tracer, name, kind, parent)?;
         // SAFETY: checked non-NULL; writable per the API contract.
         unsafe { span.write(handle as *mut otlp_span_t) };
@@ -359,7 +388,13 @@ pub unsafe extern "C" fn otlp_span_create(
     span: *mut *mut otlp_span_t,
 ) -> otlp_error_t {
     unsafe {
-        otlp_span_start(tracer, name, otlp_span_kind_t::OTLP_SPAN_KIND_INTERNAL as i32, std::ptr::null(), span)
+        otlp_span_start(
+            tracer,
+            name,
+            otlp_span_kind_t::OTLP_SPAN_KIND_INTERNAL as i32,
+            std::ptr::null(),
+            span,
+        )
     }
 }
 
@@ -400,7 +435,7 @@ pub unsafe extern "C" fn otlp_span_set_attribute_string(
         check_ptr(span, "span")?;
         check_ptr(key, "key")?;
         let value = unsafe { arg_str(value, "value") }?;
-        set_attr(span, key, any_value::Value::StringValue(value.to_owned()))
+        set_attr(span, key, Value::Str(value))
     })
 }
 
@@ -411,7 +446,7 @@ pub unsafe extern "C" fn otlp_span_set_attribute_int(
     key: *const c_char,
     value: i64,
 ) -> otlp_error_t {
-    ffi_result!({ set_attr(span, key, any_value::Value::IntValue(value)) })
+    ffi_result!({ set_attr(span, key, Value::Int(value)) })
 }
 
 /// Sets a boolean attribute. Rules and errors as for otlp_span_set_attribute_string.
@@ -421,7 +456,7 @@ pub unsafe extern "C" fn otlp_span_set_attribute_bool(
     key: *const c_char,
     value: bool,
 ) -> otlp_error_t {
-    ffi_result!({ set_attr(span, key, any_value::Value::BoolValue(value)) })
+    ffi_result!({ set_attr(span, key, Value::Bool(value)) })
 }
 
 /// Sets a double attribute. Rules and errors as for otlp_span_set_attribute_string.
@@ -431,31 +466,38 @@ pub unsafe extern "C" fn otlp_span_set_attribute_double(
     key: *const c_char,
     value: f64,
 ) -> otlp_error_t {
-    ffi_result!({ set_attr(span, key, any_value::Value::DoubleValue(value)) })
+    ffi_result!({ set_attr(span, key, Value::Double(value)) })
 }
 
 /// Reads one tagged attribute from C memory.
 ///
 /// # Safety
 /// `a` points to a readable `otlp_attribute_t` whose pointers are NULL or valid C strings.
-unsafe fn read_attribute<'a>(a: &otlp_attribute_t, i: usize) -> Result<(&'a str, any_value::Value)> {
+unsafe fn read_attribute<'a>(a: &otlp_attribute_t, i: usize) -> Result<(&'a str, Value<'a>)> {
     let key = unsafe { arg_str(a.key, &format!("attributes[{i}].key")) }?;
     if key.is_empty() {
-        return Err(Error::invalid_argument(format!("argument `attributes[{i}].key` is empty")));
+        return Err(Error::invalid_argument(format!(
+            "argument `attributes[{i}].key` is empty"
+        )));
     }
     // SAFETY (each arm): the tag says which member the caller wrote; a bool is read as its
     // byte so that a malformed bool is never materialized as a Rust `bool`.
     let value = match a.r#type {
         1 => {
-            let s = unsafe { arg_str(a.value.string_value, &format!("attributes[{i}].value.string_value")) }?;
-            any_value::Value::StringValue(s.to_owned())
+            let s = unsafe {
+                arg_str(
+                    a.value.string_value,
+                    &format!("attributes[{i}].value.string_value"),
+                )
+            }?;
+            Value::Str(s)
         }
         2 => {
             let byte = unsafe { std::ptr::addr_of!(a.value).cast::<u8>().read() };
-            any_value::Value::BoolValue(byte != 0)
+            Value::Bool(byte != 0)
         }
-        3 => any_value::Value::IntValue(unsafe { a.value.int_value }),
-        4 => any_value::Value::DoubleValue(unsafe { a.value.double_value }),
+        3 => Value::Int(unsafe { a.value.int_value }),
+        4 => Value::Double(unsafe { a.value.double_value }),
         t => {
             return Err(Error::invalid_argument(format!(
                 "argument `attributes[{i}].type` is {t}, not an otlp_attribute_type_t (1..=4)"
@@ -506,11 +548,18 @@ pub unsafe extern "C" fn otlp_span_set_attributes(
 /// Errors: OTLP_ERROR_NULL_POINTER (span, name), OTLP_ERROR_INVALID_HANDLE,
 /// OTLP_ERROR_INVALID_ARGUMENT (name not UTF-8). Thread-safe.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn otlp_span_add_event(span: *mut otlp_span_t, name: *const c_char) -> otlp_error_t {
+pub unsafe extern "C" fn otlp_span_add_event(
+    span: *mut otlp_span_t,
+    name: *const c_char,
+) -> otlp_error_t {
     ffi_result!({
         check_ptr(span, "span")?;
         let name = unsafe { arg_str(name, "name") }?;
-        let event = Event { name: name.to_owned(), time_ns: now_ns(), attributes: Vec::new() };
+        let event = Event {
+            name: name.to_owned(),
+            time_ns: now_ns(),
+            attributes: Vec::new(),
+        };
         with_data(span, |d| d.add_event(event))
     })
 }
@@ -546,7 +595,10 @@ pub unsafe extern "C" fn otlp_span_set_status(
 /// Errors: OTLP_ERROR_NULL_POINTER (span, message), OTLP_ERROR_INVALID_HANDLE,
 /// OTLP_ERROR_INVALID_ARGUMENT (message not UTF-8). Thread-safe.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn otlp_span_record_error(span: *mut otlp_span_t, message: *const c_char) -> otlp_error_t {
+pub unsafe extern "C" fn otlp_span_record_error(
+    span: *mut otlp_span_t,
+    message: *const c_char,
+) -> otlp_error_t {
     ffi_result!({
         check_ptr(span, "span")?;
         let message = unsafe { arg_str(message, "message") }?;
@@ -591,15 +643,20 @@ mod tests {
 
     fn data() -> SpanData {
         SpanData {
-            ctx: SpanContext { trace_id: [1; 16], span_id: [2; 8], flags: 1, trace_state: None, is_remote: false },
+            ctx: SpanContext {
+                trace_id: [1; 16],
+                span_id: [2; 8],
+                flags: 1,
+                trace_state: None,
+                is_remote: false,
+            },
             parent_span_id: None,
             parent_is_remote: false,
-            name: "n".into(),
+            name: Text::default(),
             kind: 1,
             start_ns: 1,
             end_ns: 2,
-            attributes: vec![],
-            dropped_attributes: 0,
+            attributes: Attributes::default(),
             events: vec![],
             dropped_events: 0,
             status_code: 0,
@@ -611,14 +668,14 @@ mod tests {
     #[test]
     fn attributes_replace_and_limit() {
         let mut d = data();
-        d.set_attribute("k", any_value::Value::IntValue(1));
-        d.set_attribute("k", any_value::Value::IntValue(2));
+        d.set_attribute("k", Value::Int(1));
+        d.set_attribute("k", Value::Int(2));
         assert_eq!(d.attributes.len(), 1);
         for i in 0..200 {
-            d.set_attribute(&format!("a{i}"), any_value::Value::BoolValue(true));
+            d.set_attribute(&format!("a{i}"), Value::Bool(true));
         }
         assert_eq!(d.attributes.len(), MAX_ATTRIBUTES);
-        assert_eq!(d.dropped_attributes, 200 - (MAX_ATTRIBUTES as u32 - 1));
+        assert_eq!(d.attributes.dropped, 200 - (MAX_ATTRIBUTES as u32 - 1));
     }
 
     #[test]

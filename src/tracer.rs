@@ -24,7 +24,11 @@ pub struct Scope {
 
 /// The scope of the seed API's `otlp_get_tracer`.
 pub fn default_scope() -> Scope {
-    Scope { name: "otlp-ffi".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned(), schema_url: String::new() }
+    Scope {
+        name: "otlp-ffi".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        schema_url: String::new(),
+    }
 }
 
 pub struct Tracer {
@@ -35,7 +39,11 @@ pub struct Tracer {
 
 impl Tracer {
     pub fn new(provider_id: u64, scope: Scope, pipeline: Option<Arc<Pipeline>>) -> Self {
-        Self { provider_id, scope: Arc::new(scope), pipeline }
+        Self {
+            provider_id,
+            scope: Arc::new(scope),
+            pipeline,
+        }
     }
 
     /// The pipeline new spans record into, or `None` once the provider is shut down (or the

@@ -15,7 +15,10 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use otlp_ffi::error::otlp_error_t::OTLP_OK;
 use otlp_ffi::provider::{otlp_init, otlp_tracer_provider_free, otlp_tracer_provider_shutdown};
-use otlp_ffi::span::{otlp_span_create, otlp_span_end, otlp_span_set_attribute_bool, otlp_span_set_attribute_int, otlp_span_set_attribute_string};
+use otlp_ffi::span::{
+    otlp_span_create, otlp_span_end, otlp_span_set_attribute_bool, otlp_span_set_attribute_int,
+    otlp_span_set_attribute_string,
+};
 use otlp_ffi::stats::{otlp_stats_t, otlp_tracer_provider_get_stats};
 use otlp_ffi::tracer::otlp_get_tracer;
 use prost::Message;
@@ -87,7 +90,9 @@ fn serve(stream: TcpStream, counts: Counts) {
                 *map.entry(service).or_default() += n as u64;
             }
         }
-        let _ = writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
+        let _ = writer.write_all(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n",
+        );
     }
 }
 
@@ -97,7 +102,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let n = args.first().copied().unwrap_or(20_000);
     let rounds = args.get(1).copied().unwrap_or(7);
     let (url, counts) = start_sink();
@@ -107,7 +115,10 @@ fn main() {
     let mut provider = std::ptr::null_mut();
     let mut tracer = std::ptr::null_mut();
     unsafe {
-        assert_eq!(otlp_init(endpoint.as_ptr(), c"bench-c-api".as_ptr(), &mut provider), OTLP_OK);
+        assert_eq!(
+            otlp_init(endpoint.as_ptr(), c"bench-c-api".as_ptr(), &mut provider),
+            OTLP_OK
+        );
         assert_eq!(otlp_get_tracer(provider, &mut tracer), OTLP_OK);
     }
     let ffi_round = || {
@@ -133,7 +144,11 @@ fn main() {
         .expect("sdk exporter");
     let sdk = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_resource(opentelemetry_sdk::Resource::builder().with_service_name("bench-rust-sdk").build())
+        .with_resource(
+            opentelemetry_sdk::Resource::builder()
+                .with_service_name("bench-rust-sdk")
+                .build(),
+        )
         .build();
     let sdk_tracer = sdk.tracer("bench");
     let sdk_round = || {
@@ -162,7 +177,10 @@ fn main() {
     let mut stats = otlp_stats_t::default();
     unsafe {
         let code = otlp_tracer_provider_shutdown(provider, 30_000);
-        assert_eq!(otlp_tracer_provider_get_stats(provider, &mut stats), OTLP_OK);
+        assert_eq!(
+            otlp_tracer_provider_get_stats(provider, &mut stats),
+            OTLP_OK
+        );
         println!("otlp-ffi shutdown: {code:?}");
         otlp_tracer_provider_free(provider);
     }
@@ -174,7 +192,9 @@ fn main() {
     let sdk_rx = got.get("bench-rust-sdk").copied().unwrap_or(0);
 
     let (mf, ms) = (median(ffi.clone()), median(rs.clone()));
-    println!("spans per round: {n}, rounds: {rounds} (+1 warm-up), loop: start + 3 attributes (string, int, bool) + end");
+    println!(
+        "spans per round: {n}, rounds: {rounds} (+1 warm-up), loop: start + 3 attributes (string, int, bool) + end"
+    );
     println!("otlp-ffi C API : median {mf:7.0} ns/span  rounds {ffi:.0?}");
     println!("Rust SDK       : median {ms:7.0} ns/span  rounds {rs:.0?}");
     println!("ratio Rust SDK / otlp-ffi: {:.2}x", ms / mf);
@@ -182,5 +202,8 @@ fn main() {
         "otlp-ffi: ended {} exported {} dropped {} (receiver got {ffi_rx} of {total})",
         stats.spans_ended, stats.spans_exported, stats.spans_dropped
     );
-    println!("Rust SDK: receiver got {sdk_rx} of {total} (dropped {})", total - sdk_rx.min(total));
+    println!(
+        "Rust SDK: receiver got {sdk_rx} of {total} (dropped {})",
+        total - sdk_rx.min(total)
+    );
 }

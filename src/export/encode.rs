@@ -14,7 +14,11 @@ const IS_REMOTE: u32 = 0x200;
 
 /// An attribute as OTLP carries it.
 pub fn kv(key: &str, value: any_value::Value) -> KeyValue {
-    KeyValue { key: key.to_owned(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    }
 }
 
 pub fn string_kv(key: &str, value: &str) -> KeyValue {
@@ -39,8 +43,15 @@ pub fn resource(service_name: &str, attributes: &[(String, String)]) -> Resource
             attrs.push(string_kv(k, v));
         }
     }
-    attrs.push(kv("process.pid", any_value::Value::IntValue(i64::from(std::process::id()))));
-    Resource { attributes: attrs, dropped_attributes_count: 0, entity_refs: Vec::new() }
+    attrs.push(kv(
+        "process.pid",
+        any_value::Value::IntValue(i64::from(std::process::id())),
+    ));
+    Resource {
+        attributes: attrs,
+        dropped_attributes_count: 0,
+        entity_refs: Vec::new(),
+    }
 }
 
 fn span_to_proto(d: SpanData) -> Span {
@@ -49,13 +60,15 @@ fn span_to_proto(d: SpanData) -> Span {
         span_id: d.ctx.span_id.to_vec(),
         trace_state: d.ctx.trace_state.as_deref().unwrap_or("").to_owned(),
         parent_span_id: d.parent_span_id.map(|p| p.to_vec()).unwrap_or_default(),
-        flags: u32::from(d.ctx.flags) | HAS_IS_REMOTE | if d.parent_is_remote { IS_REMOTE } else { 0 },
-        name: d.name,
+        flags: u32::from(d.ctx.flags)
+            | HAS_IS_REMOTE
+            | if d.parent_is_remote { IS_REMOTE } else { 0 },
+        name: d.name().to_owned(),
         kind: d.kind,
         start_time_unix_nano: d.start_ns,
         end_time_unix_nano: d.end_ns,
-        attributes: d.attributes,
-        dropped_attributes_count: d.dropped_attributes,
+        attributes: d.attributes.to_proto(),
+        dropped_attributes_count: d.attributes.dropped,
         events: d
             .events
             .into_iter()
@@ -69,8 +82,10 @@ fn span_to_proto(d: SpanData) -> Span {
         dropped_events_count: d.dropped_events,
         links: Vec::new(),
         dropped_links_count: 0,
-        status: (d.status_code != 0 || !d.status_message.is_empty())
-            .then(|| Status { message: d.status_message, code: d.status_code }),
+        status: (d.status_code != 0 || !d.status_message.is_empty()).then_some(Status {
+            message: d.status_message,
+            code: d.status_code,
+        }),
     }
 }
 
@@ -80,7 +95,10 @@ pub fn request(batch: Vec<SpanData>, resource: &Resource) -> ExportTraceServiceR
     for d in batch {
         let scope = d.scope.clone();
         let proto = span_to_proto(d);
-        match groups.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &scope) || **s == *scope) {
+        match groups
+            .iter_mut()
+            .find(|(s, _)| Arc::ptr_eq(s, &scope) || **s == *scope)
+        {
             Some((_, spans)) => spans.push(proto),
             None => groups.push((scope, vec![proto])),
         }
@@ -99,7 +117,11 @@ pub fn request(batch: Vec<SpanData>, resource: &Resource) -> ExportTraceServiceR
         })
         .collect();
     ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans { resource: Some(resource.clone()), scope_spans, schema_url: String::new() }],
+        resource_spans: vec![ResourceSpans {
+            resource: Some(resource.clone()),
+            scope_spans,
+            schema_url: String::new(),
+        }],
     }
 }
 
@@ -111,7 +133,13 @@ mod tests {
 
     #[test]
     fn encodes_ids_flags_and_scopes() {
-        let scope = Arc::new(Scope { name: "s".into(), version: "1".into(), schema_url: String::new() });
+        let scope = Arc::new(Scope {
+            name: "s".into(),
+            version: "1".into(),
+            schema_url: String::new(),
+        });
+        let (mut attributes, name) = crate::attributes::Attributes::with_name("op");
+        attributes.set("k", crate::attributes::Value::Str("v"), 8);
         let d = SpanData {
             ctx: SpanContext {
                 trace_id: [0xab; 16],
@@ -122,25 +150,33 @@ mod tests {
             },
             parent_span_id: Some([0xef; 8]),
             parent_is_remote: true,
-            name: "op".into(),
+            name,
             kind: 2,
             start_ns: 10,
             end_ns: 20,
-            attributes: vec![string_kv("k", "v")],
-            dropped_attributes: 0,
+            attributes,
             events: vec![],
             dropped_events: 0,
             status_code: 2,
             status_message: "bad".into(),
             scope,
         };
-        let req = request(vec![d.clone(), d], &resource("svc", &[("service.name".into(), "ignored".into())]));
+        let req = request(
+            vec![d.clone(), d],
+            &resource("svc", &[("service.name".into(), "ignored".into())]),
+        );
         let bytes = req.encode_to_vec();
         let back = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
         let rs = &back.resource_spans[0];
         let res = rs.resource.as_ref().unwrap();
         assert_eq!(res.attributes[0], string_kv("service.name", "svc"));
-        assert_eq!(res.attributes.iter().filter(|a| a.key == "service.name").count(), 1);
+        assert_eq!(
+            res.attributes
+                .iter()
+                .filter(|a| a.key == "service.name")
+                .count(),
+            1
+        );
         assert_eq!(rs.scope_spans.len(), 1, "same scope grouped once");
         let s = &rs.scope_spans[0].spans[0];
         assert_eq!(s.trace_id, vec![0xab; 16]);
@@ -148,5 +184,7 @@ mod tests {
         assert_eq!(s.flags, 0x303);
         assert_eq!(s.trace_state, "a=1");
         assert_eq!(s.status.as_ref().unwrap().code, 2);
+        assert_eq!(s.name, "op");
+        assert_eq!(s.attributes, vec![string_kv("k", "v")]);
     }
 }

@@ -30,7 +30,6 @@ macro_rules! ffi_void {
     }};
 }
 
-
 /// Turns a caught panic payload into an `OTLP_ERROR_INTERNAL` error carrying its text.
 pub fn panic_error(payload: Box<dyn Any + Send>) -> Error {
     let text = payload
@@ -64,19 +63,32 @@ pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
 /// # Safety
 /// As for [`arg_str`].
 pub unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
-    if ptr.is_null() { Ok(None) } else { unsafe { arg_str(ptr, name) }.map(Some) }
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        unsafe { arg_str(ptr, name) }.map(Some)
+    }
 }
 
 /// Checks that an out-parameter or buffer pointer is not NULL.
 pub fn check_ptr<T>(ptr: *const T, name: &str) -> Result<(), Error> {
-    if ptr.is_null() { Err(Error::null_pointer(name)) } else { Ok(()) }
+    if ptr.is_null() {
+        Err(Error::null_pointer(name))
+    } else {
+        Ok(())
+    }
 }
 
 /// Writes `text` plus a NUL into a caller buffer of `len` bytes, or fails without writing.
 ///
 /// # Safety
 /// `buf` is non-NULL and valid for `len` bytes of writes.
-pub unsafe fn write_c_string(buf: *mut c_char, len: usize, text: &str, name: &str) -> Result<(), Error> {
+pub unsafe fn write_c_string(
+    buf: *mut c_char,
+    len: usize,
+    text: &str,
+    name: &str,
+) -> Result<(), Error> {
     let needed = text.len() + 1;
     if len < needed {
         return Err(Error::invalid_argument(format!(
@@ -106,7 +118,11 @@ mod tests {
             Ok(())
         });
         assert_eq!(code, otlp_error_t::OTLP_ERROR_INTERNAL);
-        assert!(last_message().contains("index out of bounds"), "{}", last_message());
+        assert!(
+            last_message().contains("index out of bounds"),
+            "{}",
+            last_message()
+        );
     }
 
     #[test]
