@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test of the project, in order: the Rust core (unit, C-contract and header-staleness
+# tests), the release build into dist/, then pytest: the C programs (the seed's four and the
+# API suite, static and shared, valgrind) against a real OTLP receiver, the header compiled as
+# C11 and C++17, and the Python binding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> cargo test"
+cargo test --locked --workspace --exclude otlp-ffi-bench
+if cargo clippy --version >/dev/null 2>&1; then
+  echo "==> cargo clippy"
+  cargo clippy --locked -p otlp-ffi --all-targets -- -D warnings
+fi
+
+echo "==> ./build_all.sh"
+./build_all.sh >/dev/null
+git diff --quiet -- include/otlp_ffi.h 2>/dev/null || { echo "include/otlp_ffi.h changed by the build: commit it" >&2; exit 1; }
+
+suites=(tests)
+if [ -f bindings/python/pyproject.toml ]; then
+  echo "==> pip install ./bindings/python"
+  python3 -m pip install -q --force-reinstall --no-deps ./bindings/python
+  suites+=(bindings/python/tests)
+fi
+echo "==> pytest ${suites[*]}"
+python3 -m pytest -q "${suites[@]}"
