@@ -115,7 +115,7 @@ typedef enum {
 } otlp_status_code_t;
 
 /**
- * The type tag of an `otlp_attribute_t`.
+ * The type tag of an `otlp_attribute_t`: which member of its `value` is set.
  */
 typedef enum {
   /**
@@ -134,6 +134,22 @@ typedef enum {
    * `value.double_value`.
    */
   OTLP_ATTRIBUTE_DOUBLE = 4,
+  /**
+   * `value.array_value` of `const char *` (NUL-terminated UTF-8, none NULL).
+   */
+  OTLP_ATTRIBUTE_STRING_ARRAY = 5,
+  /**
+   * `value.array_value` of `bool`.
+   */
+  OTLP_ATTRIBUTE_BOOL_ARRAY = 6,
+  /**
+   * `value.array_value` of `int64_t`.
+   */
+  OTLP_ATTRIBUTE_INT_ARRAY = 7,
+  /**
+   * `value.array_value` of `double`.
+   */
+  OTLP_ATTRIBUTE_DOUBLE_ARRAY = 8,
 } otlp_attribute_type_t;
 
 /**
@@ -178,6 +194,15 @@ typedef struct otlp_tracer_provider_t otlp_tracer_provider_t;
 typedef struct otlp_tracer_t otlp_tracer_t;
 
 /**
+ * A homogeneous array: `items` points to `len` elements of the type the tag names
+ * (`const char *const[]`, `bool[]`, `int64_t[]` or `double[]`); NULL only when `len` is 0.
+ */
+typedef struct {
+  const void *items;
+  size_t len;
+} otlp_array_t;
+
+/**
  * The value of an `otlp_attribute_t`; which member is read is chosen by its `type`.
  */
 typedef union {
@@ -185,10 +210,12 @@ typedef union {
   bool bool_value;
   int64_t int_value;
   double double_value;
+  otlp_array_t array_value;
 } otlp_attribute_value_t;
 
 /**
- * One typed attribute, for setting several in one call (`otlp_span_set_attributes`).
+ * One typed attribute. Arrays of these set many attributes in one call
+ * (`otlp_span_set_attributes`, span options, events, links).
  */
 typedef struct {
   /**
@@ -201,6 +228,58 @@ typedef struct {
   otlp_attribute_type_t type;
   otlp_attribute_value_t value;
 } otlp_attribute_t;
+
+/**
+ * A link from a new span to another span's context, with attributes.
+ */
+typedef struct {
+  /**
+   * The linked context (only read; the caller still frees it). Not NULL.
+   */
+  const otlp_context_t *context;
+  /**
+   * NULL when `attribute_count` is 0.
+   */
+  const otlp_attribute_t *attributes;
+  size_t attribute_count;
+} otlp_link_t;
+
+/**
+ * Starts a span of `tracer`; the safe core of `otlp_span_start`.
+ * Options of `otlp_span_start_with_options`. Size-prefixed so it can grow without breaking
+ * the ABI: set `struct_size = sizeof(otlp_span_options_t)` and zero what you do not use (a
+ * zeroed struct with only `struct_size` set means: INTERNAL, root, no attributes or links,
+ * started now).
+ */
+typedef struct {
+  /**
+   * `sizeof(otlp_span_options_t)` as the caller compiled it.
+   */
+  size_t struct_size;
+  /**
+   * An otlp_span_kind_t; 0 means OTLP_SPAN_KIND_INTERNAL.
+   */
+  otlp_span_kind_t kind;
+  /**
+   * Parent context (from `otlp_context_extract*` or `otlp_span_get_context`), or NULL for a
+   * root span. Only read; the caller still frees it.
+   */
+  const otlp_context_t *parent;
+  /**
+   * Attributes set at start (visible to the sampler's decision); NULL when the count is 0.
+   */
+  const otlp_attribute_t *attributes;
+  size_t attribute_count;
+  /**
+   * Links to other spans' contexts; NULL when the count is 0.
+   */
+  const otlp_link_t *links;
+  size_t link_count;
+  /**
+   * Start time in nanoseconds since the Unix epoch; 0 means now.
+   */
+  uint64_t start_time_unix_nano;
+} otlp_span_options_t;
 
 /**
  * Counters of a provider's pipeline, all since `otlp_init*`.
@@ -411,8 +490,9 @@ void otlp_tracer_provider_free(otlp_tracer_provider_t *provider);
  * `kind` is one of otlp_span_kind_t (an out-of-range value returns
  * OTLP_ERROR_INVALID_ARGUMENT). `parent` NULL starts a new trace (a root span); otherwise it is
  * a context from `otlp_context_extract*` (remote parent: the span joins the caller's trace and
- * inherits its flags and tracestate) or from `otlp_span_get_context` (local parent). A parent
- * whose sampled flag is 0 yields a span that does not record or export, but still propagates.
+ * inherits its flags and tracestate) or from `otlp_span_get_context` (local parent). The
+ * sampler (OTEL_TRACES_SAMPLER, default parent-based always-on) decides whether it records;
+ * a span that is not sampled does not record or export but still propagates (flags 00).
  * `parent` is only read: the caller still owns and frees it.
  *
  * On success `*span` receives a new span that the caller must end with `otlp_span_end`
@@ -432,6 +512,21 @@ otlp_error_t otlp_span_start(otlp_tracer_t *tracer, const char *name, otlp_span_
 otlp_error_t otlp_span_create(otlp_tracer_t *tracer, const char *name, otlp_span_t **span);
 
 /**
+ * Starts a span with everything known at start in one call: kind, parent, attributes,
+ * links and an explicit start time (see otlp_span_options_t). `options` NULL means all
+ * defaults. Bindings use it to cross the boundary once per span start.
+ *
+ * All inputs are validated before the span starts; an invalid entry fails the call and its
+ * message names it (e.g. `options.attributes[1].key`, `options.links[0].context`).
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (tracer, name, span, an array with a count but no
+ * pointer), OTLP_ERROR_INVALID_HANDLE (tracer, parent or a link context not live),
+ * OTLP_ERROR_INVALID_ARGUMENT (struct_size smaller than the first version of the struct,
+ * kind out of range, invalid attribute). Ownership and threading as for otlp_span_start.
+ */
+otlp_error_t otlp_span_start_with_options(otlp_tracer_t *tracer, const char *name, const otlp_span_options_t *options, otlp_span_t **span);
+
+/**
  * Returns the context of `span`, to parent local children or to inject elsewhere.
  *
  * `*context` receives a new context (trace id, span id, flags, tracestate) that the caller
@@ -444,9 +539,10 @@ otlp_error_t otlp_span_get_context(const otlp_span_t *span, otlp_context_t **con
 /**
  * Sets a string attribute (`key` and `value` are copied; setting a key again replaces it).
  *
- * At most 128 attributes are kept per span; more are counted in the exported
- * dropped_attributes_count. Thread-safe; calls on a span that is not sampled succeed and do
- * nothing.
+ * At most OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (default 128) attributes are kept per span; more
+ * are counted in the exported dropped_attributes_count; string values longer than
+ * OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT characters are truncated. Thread-safe; calls on a span that
+ * is not sampled succeed and do nothing.
  *
  * Errors: OTLP_ERROR_NULL_POINTER (span, key, value), OTLP_ERROR_INVALID_HANDLE (span ended or
  * not live), OTLP_ERROR_INVALID_ARGUMENT (key empty, key or value not UTF-8).
@@ -470,24 +566,33 @@ otlp_error_t otlp_span_set_attribute_double(otlp_span_t *span, const char *key, 
 
 /**
  * Sets `count` typed attributes in one call (one boundary crossing for many attributes, as
- * bindings want). All entries are validated first: if any is invalid, none is set and the
- * message names the entry (e.g. `attributes[2].key`). Keys and strings are copied.
- * `attributes` may be NULL only when `count` is 0. Limits as for
+ * bindings want), scalars or homogeneous arrays. All entries are validated first: if any is
+ * invalid, none is set and the message names the entry (e.g. `attributes[2].key`). Keys and
+ * strings are copied. `attributes` may be NULL only when `count` is 0. Limits as for
  * otlp_span_set_attribute_string.
  *
- * Errors: OTLP_ERROR_NULL_POINTER (span, attributes, a key or string value),
+ * Errors: OTLP_ERROR_NULL_POINTER (span, attributes, a key, string or array pointer),
  * OTLP_ERROR_INVALID_HANDLE, OTLP_ERROR_INVALID_ARGUMENT (bad type tag, empty key, not UTF-8).
  */
 otlp_error_t otlp_span_set_attributes(otlp_span_t *span, const otlp_attribute_t *attributes, size_t count);
 
 /**
- * Adds an event named `name` (copied), timestamped now. At most 128 events are kept; more
- * are counted in dropped_events_count.
+ * Adds an event named `name` (copied), timestamped now. At most OTEL_SPAN_EVENT_COUNT_LIMIT
+ * (default 128) events are kept; more are counted in dropped_events_count.
  *
  * Errors: OTLP_ERROR_NULL_POINTER (span, name), OTLP_ERROR_INVALID_HANDLE,
  * OTLP_ERROR_INVALID_ARGUMENT (name not UTF-8). Thread-safe.
  */
 otlp_error_t otlp_span_add_event(otlp_span_t *span, const char *name);
+
+/**
+ * Adds an event with attributes and an optional timestamp (`time_unix_nano` 0 = now).
+ * `attributes` may be NULL when `count` is 0; an invalid entry fails the call and is named
+ * (`attributes[i]`). At most OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT attributes per event are kept.
+ *
+ * Errors: as for otlp_span_add_event and otlp_span_set_attributes.
+ */
+otlp_error_t otlp_span_add_event_with_attributes(otlp_span_t *span, const char *name, uint64_t time_unix_nano, const otlp_attribute_t *attributes, size_t count);
 
 /**
  * Sets the span status. `description` (copied; pass "" for none) is kept only with
@@ -510,6 +615,48 @@ otlp_error_t otlp_span_set_status(otlp_span_t *span, otlp_status_code_t code, co
 otlp_error_t otlp_span_record_error(otlp_span_t *span, const char *message);
 
 /**
+ * Like otlp_span_record_error, with the exception's type (`exception.type`, e.g.
+ * "ValueError") and stack trace (`exception.stacktrace`); both may be NULL.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (span, message), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (a string not UTF-8). Thread-safe.
+ */
+otlp_error_t otlp_span_record_exception(otlp_span_t *span, const char *exception_type, const char *message, const char *stacktrace);
+
+/**
+ * Renames the span (`name` copied).
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (span, name), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (name not UTF-8). Thread-safe.
+ */
+otlp_error_t otlp_span_update_name(otlp_span_t *span, const char *name);
+
+/**
+ * Writes whether the span records (sampled, and its provider not shut down) to `*recording`.
+ * A span that does not record accepts every call and exports nothing; skip expensive
+ * attribute computation for it.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (span, recording), OTLP_ERROR_INVALID_HANDLE.
+ */
+otlp_error_t otlp_span_is_recording(const otlp_span_t *span, bool *recording);
+
+/**
+ * Writes the span's trace id as 32 lowercase hex characters + NUL (`buf_len` >= 33), for
+ * log correlation.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (span, buf), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (buffer too small; nothing written).
+ */
+otlp_error_t otlp_span_get_trace_id(const otlp_span_t *span, char *buf, size_t buf_len);
+
+/**
+ * Writes the span's id as 16 lowercase hex characters + NUL (`buf_len` >= 17).
+ *
+ * Errors: as for otlp_span_get_trace_id.
+ */
+otlp_error_t otlp_span_get_span_id(const otlp_span_t *span, char *buf, size_t buf_len);
+
+/**
  * Ends the span, queues it for export and frees the handle.
  *
  * Never blocks on the network: the span goes to a bounded queue (a full queue drops it and
@@ -518,6 +665,15 @@ otlp_error_t otlp_span_record_error(otlp_span_t *span, const char *message);
  * once. Thread-safe.
  */
 void otlp_span_end(otlp_span_t *span);
+
+/**
+ * Ends the span at an explicit time (nanoseconds since the Unix epoch; 0 = now; a time
+ * before the start is clamped to the start). Otherwise as otlp_span_end, but reports a span
+ * that is not live as OTLP_ERROR_INVALID_HANDLE.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (span), OTLP_ERROR_INVALID_HANDLE.
+ */
+otlp_error_t otlp_span_end_with_timestamp(otlp_span_t *span, uint64_t end_time_unix_nano);
 
 /**
  * Copies the provider's counters into `*stats`.
@@ -541,6 +697,18 @@ otlp_error_t otlp_tracer_provider_get_stats(otlp_tracer_provider_t *provider, ot
  * freed or forged).
  */
 otlp_error_t otlp_get_tracer(otlp_tracer_provider_t *provider, otlp_tracer_t **tracer);
+
+/**
+ * Returns the provider's tracer for an instrumentation scope: `name` (required, e.g. the
+ * library being instrumented), `version` and `schema_url` (may be NULL). Spans of this tracer
+ * are exported under that scope.
+ *
+ * Owned by the provider like every tracer; the same scope returns the same tracer.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (provider, name, tracer), OTLP_ERROR_INVALID_HANDLE
+ * (provider not live), OTLP_ERROR_INVALID_ARGUMENT (a string not UTF-8). Thread-safe.
+ */
+otlp_error_t otlp_get_tracer_with_scope(otlp_tracer_provider_t *provider, const char *name, const char *version, const char *schema_url, otlp_tracer_t **tracer);
 
 #ifdef __cplusplus
 }  // extern "C"

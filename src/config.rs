@@ -4,6 +4,8 @@
 use crate::error::{Error, Result, otlp_error_t};
 use crate::ffi::boundary::{arg_str, check_ptr};
 use crate::ffi::handle::Slab;
+use crate::sampler::Sampler;
+use crate::span::SpanLimits;
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 use std::time::Duration;
@@ -26,6 +28,9 @@ enum Kind {
     Millis,
     PositiveMillis,
     Count,
+    Limit,
+    Sampler,
+    Ratio,
     Bool,
 }
 
@@ -44,6 +49,16 @@ const KEYS: &[(&str, Kind)] = &[
     ("OTEL_BSP_SCHEDULE_DELAY", Kind::Millis),
     ("OTEL_BSP_EXPORT_TIMEOUT", Kind::PositiveMillis),
     ("OTEL_SDK_DISABLED", Kind::Bool),
+    ("OTEL_TRACES_SAMPLER", Kind::Sampler),
+    ("OTEL_TRACES_SAMPLER_ARG", Kind::Ratio),
+    ("OTEL_ATTRIBUTE_COUNT_LIMIT", Kind::Limit),
+    ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", Kind::Limit),
+    ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", Kind::Limit),
+    ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", Kind::Limit),
+    ("OTEL_SPAN_EVENT_COUNT_LIMIT", Kind::Limit),
+    ("OTEL_SPAN_LINK_COUNT_LIMIT", Kind::Limit),
+    ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", Kind::Limit),
+    ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", Kind::Limit),
 ];
 
 pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
@@ -65,16 +80,10 @@ impl Config {
     /// Validates and stores one setting.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let (key, kind) = kind_of(key).ok_or_else(|| {
-            Error::invalid_argument(format!(
-                "argument `key`: `{key}` is not a supported configuration key"
-            ))
+            Error::invalid_argument(format!("argument `key`: `{key}` is not a supported configuration key"))
         })?;
         validate(kind, value).map_err(|why| {
-            let shown = if kind == Kind::Headers {
-                "(hidden)"
-            } else {
-                value
-            };
+            let shown = if kind == Kind::Headers { "(hidden)" } else { value };
             Error::invalid_argument(format!("argument `value`: {key}={shown} is invalid: {why}"))
         })?;
         self.values.insert(key, value.to_owned());
@@ -95,6 +104,9 @@ fn validate(kind: Kind, value: &str) -> std::result::Result<(), String> {
         Kind::Millis => parse_millis(value, false).map(drop),
         Kind::PositiveMillis => parse_millis(value, true).map(drop),
         Kind::Count => parse_count(value).map(drop),
+        Kind::Limit => parse_limit(value).map(drop),
+        Kind::Sampler => Sampler::parse(value, None).map(drop),
+        Kind::Ratio => parse_ratio(value).map(drop),
         Kind::Bool => parse_bool(value).map(drop),
     }
 }
@@ -109,10 +121,7 @@ fn parse_url(value: &str) -> std::result::Result<reqwest::Url, String> {
 }
 
 fn parse_millis(value: &str, positive: bool) -> std::result::Result<Duration, String> {
-    let ms: u64 = value
-        .trim()
-        .parse()
-        .map_err(|_| "not a whole number of milliseconds".to_owned())?;
+    let ms: u64 = value.trim().parse().map_err(|_| "not a whole number of milliseconds".to_owned())?;
     if positive && ms == 0 {
         return Err("must be greater than 0".to_owned());
     }
@@ -123,6 +132,17 @@ fn parse_count(value: &str) -> std::result::Result<usize, String> {
     match value.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err("not a positive whole number".to_owned()),
+    }
+}
+
+fn parse_limit(value: &str) -> std::result::Result<usize, String> {
+    value.trim().parse::<usize>().map_err(|_| "not a whole number".to_owned())
+}
+
+fn parse_ratio(value: &str) -> std::result::Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err("not a number between 0 and 1".to_owned()),
     }
 }
 
@@ -141,12 +161,9 @@ pub fn percent_decode(s: &str) -> std::result::Result<String, String> {
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         if c == b'%' {
-            let hex = b
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
-            let v = hex
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad escape at byte {i}"))?;
+            let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let v =
+                hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(|| format!("bad escape at byte {i}"))?;
             out.push(v);
             i += 3;
         } else {
@@ -164,9 +181,7 @@ pub fn parse_key_values(value: &str) -> std::result::Result<Vec<(String, String)
         if member.trim().is_empty() {
             continue;
         }
-        let (k, v) = member
-            .split_once('=')
-            .ok_or_else(|| format!("member `{}` has no '='", member.trim()))?;
+        let (k, v) = member.split_once('=').ok_or_else(|| format!("member `{}` has no '='", member.trim()))?;
         let k = percent_decode(k.trim())?;
         if k.is_empty() {
             return Err("a key is empty".to_owned());
@@ -179,10 +194,8 @@ pub fn parse_key_values(value: &str) -> std::result::Result<Vec<(String, String)
 fn parse_headers(value: &str) -> std::result::Result<Vec<(String, String)>, String> {
     let pairs = parse_key_values(value)?;
     for (k, v) in &pairs {
-        reqwest::header::HeaderName::from_bytes(k.as_bytes())
-            .map_err(|_| format!("`{k}` is not a header name"))?;
-        reqwest::header::HeaderValue::from_str(v)
-            .map_err(|_| format!("the value of `{k}` is not a header value"))?;
+        reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("`{k}` is not a header name"))?;
+        reqwest::header::HeaderValue::from_str(v).map_err(|_| format!("the value of `{k}` is not a header value"))?;
     }
     Ok(pairs)
 }
@@ -212,14 +225,14 @@ pub struct Settings {
     /// How long the processor waits for one export (OTEL_BSP_EXPORT_TIMEOUT).
     pub bsp_export_timeout: Duration,
     pub sdk_disabled: bool,
+    pub sampler: Sampler,
+    pub limits: SpanLimits,
 }
 
 impl Settings {
     /// The bound of `otlp_tracer_provider_free`'s shutdown.
     pub fn shutdown_bound(&self) -> Duration {
-        self.export_timeout
-            .min(self.bsp_export_timeout)
-            .min(MAX_SHUTDOWN_BOUND)
+        self.export_timeout.min(self.bsp_export_timeout).min(MAX_SHUTDOWN_BOUND)
     }
 }
 
@@ -243,24 +256,14 @@ impl Sources<'_> {
         match validate(kind, &v) {
             Ok(()) => Some(v),
             Err(why) => {
-                let shown = if kind == Kind::Headers {
-                    "(hidden)".to_owned()
-                } else {
-                    format!("{v:?}")
-                };
-                eprintln!(
-                    "otlp-ffi: warning: ignoring environment {key}={shown}: {why}; using the default"
-                );
+                let shown = if kind == Kind::Headers { "(hidden)".to_owned() } else { format!("{v:?}") };
+                eprintln!("otlp-ffi: warning: ignoring environment {key}={shown}: {why}; using the default");
                 None
             }
         }
     }
 
-    fn parsed<T>(
-        &self,
-        key: &str,
-        parse: impl Fn(&str) -> std::result::Result<T, String>,
-    ) -> Option<T> {
+    fn parsed<T>(&self, key: &str, parse: impl Fn(&str) -> std::result::Result<T, String>) -> Option<T> {
         // Values were validated on the way in, so a parse failure here cannot happen; treat it
         // as unset rather than panic.
         self.raw(key).and_then(|v| parse(&v).ok())
@@ -277,12 +280,10 @@ impl Settings {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Settings> {
         let src = Sources { config, env };
-        let invalid =
-            |what: &str, why: String| Error::invalid_argument(format!("argument `{what}`: {why}"));
+        let invalid = |what: &str, why: String| Error::invalid_argument(format!("argument `{what}`: {why}"));
 
         let traces_endpoint = match endpoint.filter(|e| !e.is_empty()) {
-            Some(e) => signal_url(e)
-                .map_err(|why| invalid("endpoint", format!("`{e}` is invalid: {why}")))?,
+            Some(e) => signal_url(e).map_err(|why| invalid("endpoint", format!("`{e}` is invalid: {why}")))?,
             None => {
                 let from = |k: &str| config.get(k).map(str::to_owned);
                 let direct = from("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").or_else(|| {
@@ -293,32 +294,22 @@ impl Settings {
                     }
                 });
                 match direct {
-                    Some(url) => parse_url(&url)
-                        .map(String::from)
-                        .map_err(|why| invalid("endpoint", why))?,
+                    Some(url) => parse_url(&url).map(String::from).map_err(|why| invalid("endpoint", why))?,
                     None => {
-                        let base = src
-                            .raw("OTEL_EXPORTER_OTLP_ENDPOINT")
-                            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
+                        let base =
+                            src.raw("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
                         signal_url(&base).map_err(|why| invalid("endpoint", why))?
                     }
                 }
             }
         };
 
-        let resource_attributes = src
-            .parsed("OTEL_RESOURCE_ATTRIBUTES", parse_key_values)
-            .unwrap_or_default();
+        let resource_attributes = src.parsed("OTEL_RESOURCE_ATTRIBUTES", parse_key_values).unwrap_or_default();
         let service_name = service_name
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .or_else(|| src.raw("OTEL_SERVICE_NAME").filter(|s| !s.is_empty()))
-            .or_else(|| {
-                resource_attributes
-                    .iter()
-                    .find(|(k, _)| k == "service.name")
-                    .map(|(_, v)| v.clone())
-            })
+            .or_else(|| resource_attributes.iter().find(|(k, _)| k == "service.name").map(|(_, v)| v.clone()))
             .unwrap_or_else(|| "unknown_service".to_owned());
 
         let headers = src
@@ -329,19 +320,43 @@ impl Settings {
         let export_timeout = millis("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
             .or_else(|| millis("OTEL_EXPORTER_OTLP_TIMEOUT"))
             .unwrap_or(Duration::from_secs(10));
-        let max_queue_size = src
-            .parsed("OTEL_BSP_MAX_QUEUE_SIZE", parse_count)
-            .unwrap_or(2048);
-        let max_export_batch_size = src
-            .parsed("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", parse_count)
-            .unwrap_or(512)
-            .min(max_queue_size);
-        let schedule_delay = src
-            .parsed("OTEL_BSP_SCHEDULE_DELAY", |v| parse_millis(v, false))
-            .unwrap_or(Duration::from_millis(5000));
-        let bsp_export_timeout =
-            millis("OTEL_BSP_EXPORT_TIMEOUT").unwrap_or(Duration::from_secs(30));
+        let max_queue_size = src.parsed("OTEL_BSP_MAX_QUEUE_SIZE", parse_count).unwrap_or(2048);
+        let max_export_batch_size =
+            src.parsed("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", parse_count).unwrap_or(512).min(max_queue_size);
+        let schedule_delay =
+            src.parsed("OTEL_BSP_SCHEDULE_DELAY", |v| parse_millis(v, false)).unwrap_or(Duration::from_millis(5000));
+        let bsp_export_timeout = millis("OTEL_BSP_EXPORT_TIMEOUT").unwrap_or(Duration::from_secs(30));
         let sdk_disabled = src.parsed("OTEL_SDK_DISABLED", parse_bool).unwrap_or(false);
+
+        let sampler_arg = src.raw("OTEL_TRACES_SAMPLER_ARG");
+        let sampler = match src.raw("OTEL_TRACES_SAMPLER") {
+            None => Sampler::default(),
+            Some(name) => match Sampler::parse(&name, sampler_arg.as_deref()) {
+                Ok(s) => s,
+                Err(why) if config.get("OTEL_TRACES_SAMPLER").is_some() => {
+                    return Err(invalid("config", format!("OTEL_TRACES_SAMPLER: {why}")));
+                }
+                Err(why) => {
+                    eprintln!(
+                        "otlp-ffi: warning: ignoring environment OTEL_TRACES_SAMPLER={name:?}: {why}; using the default"
+                    );
+                    Sampler::default()
+                }
+            },
+        };
+        let limit = |k: &str| src.parsed(k, parse_limit);
+        let defaults = SpanLimits::default();
+        let attribute_count = limit("OTEL_ATTRIBUTE_COUNT_LIMIT").unwrap_or(defaults.attribute_count);
+        let attribute_value_length =
+            limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT").unwrap_or(defaults.attribute_value_length);
+        let limits = SpanLimits {
+            attribute_count: limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT").unwrap_or(attribute_count),
+            attribute_value_length: limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT").unwrap_or(attribute_value_length),
+            event_count: limit("OTEL_SPAN_EVENT_COUNT_LIMIT").unwrap_or(defaults.event_count),
+            link_count: limit("OTEL_SPAN_LINK_COUNT_LIMIT").unwrap_or(defaults.link_count),
+            event_attribute_count: limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT").unwrap_or(attribute_count),
+            link_attribute_count: limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT").unwrap_or(attribute_count),
+        };
 
         Ok(Settings {
             service_name,
@@ -354,6 +369,8 @@ impl Settings {
             schedule_delay,
             bsp_export_timeout,
             sdk_disabled,
+            sampler,
+            limits,
         })
     }
 }
@@ -419,12 +436,7 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
     }
 
     #[test]
@@ -442,11 +454,7 @@ mod tests {
     fn endpoints_per_spec() {
         let c = Config::default();
         let e = env_of(&[]);
-        let url = |ep: &str| {
-            Settings::resolve(Some(ep), None, &c, &e)
-                .unwrap()
-                .traces_endpoint
-        };
+        let url = |ep: &str| Settings::resolve(Some(ep), None, &c, &e).unwrap().traces_endpoint;
         assert_eq!(url("http://h:4318"), "http://h:4318/v1/traces");
         assert_eq!(url("http://h:4318/"), "http://h:4318/v1/traces");
         assert_eq!(url("http://h/otlp"), "http://h/otlp/v1/traces");
@@ -455,42 +463,22 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:1/custom"),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://b:2"),
         ]);
-        assert_eq!(
-            Settings::resolve(None, None, &c, &env)
-                .unwrap()
-                .traces_endpoint,
-            "http://t:1/custom"
-        );
+        assert_eq!(Settings::resolve(None, None, &c, &env).unwrap().traces_endpoint, "http://t:1/custom");
         let env = env_of(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://b:2")]);
-        assert_eq!(
-            Settings::resolve(None, None, &c, &env)
-                .unwrap()
-                .traces_endpoint,
-            "http://b:2/v1/traces"
-        );
+        assert_eq!(Settings::resolve(None, None, &c, &env).unwrap().traces_endpoint, "http://b:2/v1/traces");
         // The config object beats the environment, and the explicit argument beats both.
         let mut cfg = Config::default();
-        cfg.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://cfg:3")
-            .unwrap();
+        cfg.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://cfg:3").unwrap();
         let env = env_of(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:1/custom")]);
+        assert_eq!(Settings::resolve(None, None, &cfg, &env).unwrap().traces_endpoint, "http://cfg:3/v1/traces");
         assert_eq!(
-            Settings::resolve(None, None, &cfg, &env)
-                .unwrap()
-                .traces_endpoint,
-            "http://cfg:3/v1/traces"
-        );
-        assert_eq!(
-            Settings::resolve(Some("http://x:9"), None, &cfg, &env)
-                .unwrap()
-                .traces_endpoint,
+            Settings::resolve(Some("http://x:9"), None, &cfg, &env).unwrap().traces_endpoint,
             "http://x:9/v1/traces"
         );
         assert!(Settings::resolve(Some("not a url"), None, &c, &e).is_err());
         // An empty explicit endpoint means "not given".
         assert_eq!(
-            Settings::resolve(Some(""), None, &c, &e)
-                .unwrap()
-                .traces_endpoint,
+            Settings::resolve(Some(""), None, &c, &e).unwrap().traces_endpoint,
             "http://localhost:4318/v1/traces"
         );
     }
@@ -499,39 +487,18 @@ mod tests {
     fn service_name_precedence() {
         let env = env_of(&[
             ("OTEL_SERVICE_NAME", "from-env"),
-            (
-                "OTEL_RESOURCE_ATTRIBUTES",
-                "service.name=from-attrs,team=a%20b",
-            ),
+            ("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,team=a%20b"),
         ]);
         let c = Config::default();
         let s = Settings::resolve(None, Some("explicit"), &c, &env).unwrap();
         assert_eq!(s.service_name, "explicit");
-        assert_eq!(
-            s.resource_attributes[1],
-            ("team".to_owned(), "a b".to_owned())
-        );
-        assert_eq!(
-            Settings::resolve(None, None, &c, &env)
-                .unwrap()
-                .service_name,
-            "from-env"
-        );
+        assert_eq!(s.resource_attributes[1], ("team".to_owned(), "a b".to_owned()));
+        assert_eq!(Settings::resolve(None, None, &c, &env).unwrap().service_name, "from-env");
         let env2 = env_of(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs")]);
-        assert_eq!(
-            Settings::resolve(None, None, &c, &env2)
-                .unwrap()
-                .service_name,
-            "from-attrs"
-        );
+        assert_eq!(Settings::resolve(None, None, &c, &env2).unwrap().service_name, "from-attrs");
         let mut cfg = Config::default();
         cfg.set("OTEL_SERVICE_NAME", "from-config").unwrap();
-        assert_eq!(
-            Settings::resolve(None, None, &cfg, &env)
-                .unwrap()
-                .service_name,
-            "from-config"
-        );
+        assert_eq!(Settings::resolve(None, None, &cfg, &env).unwrap().service_name, "from-config");
     }
 
     #[test]
@@ -553,47 +520,49 @@ mod tests {
             assert_eq!(e.code, otlp_error_t::OTLP_ERROR_INVALID_ARGUMENT);
             assert!(e.message.contains(k), "{}", e.message);
         }
-        let e = c
-            .set("OTEL_EXPORTER_OTLP_HEADERS", "x=%ZZsecret")
-            .unwrap_err();
-        assert!(
-            !e.message.contains("secret"),
-            "header values are never echoed"
-        );
+        let e = c.set("OTEL_EXPORTER_OTLP_HEADERS", "x=%ZZsecret").unwrap_err();
+        assert!(!e.message.contains("secret"), "header values are never echoed");
         c.set("OTEL_BSP_MAX_QUEUE_SIZE", "10").unwrap();
         c.set("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100").unwrap();
         let s = Settings::resolve(None, None, &c, &env_of(&[])).unwrap();
-        assert_eq!(
-            (s.max_queue_size, s.max_export_batch_size),
-            (10, 10),
-            "batch never exceeds queue"
-        );
+        assert_eq!((s.max_queue_size, s.max_export_batch_size), (10, 10), "batch never exceeds queue");
     }
 
     #[test]
     fn invalid_environment_values_fall_back_to_defaults() {
-        let env = env_of(&[
-            ("OTEL_BSP_SCHEDULE_DELAY", "soon"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
-        ]);
+        let env = env_of(&[("OTEL_BSP_SCHEDULE_DELAY", "soon"), ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500")]);
         let s = Settings::resolve(None, None, &Config::default(), &env).unwrap();
         assert_eq!(s.schedule_delay, Duration::from_millis(5000));
         assert_eq!(s.export_timeout, Duration::from_millis(2500));
     }
 
     #[test]
-    fn headers_are_percent_decoded() {
-        let env = env_of(&[(
-            "OTEL_EXPORTER_OTLP_HEADERS",
-            "api-key=a%3Db%2Cc, x-team = blue ",
-        )]);
+    fn sampler_and_limits() {
+        let env = env_of(&[
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+            ("OTEL_ATTRIBUTE_COUNT_LIMIT", "10"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "3"),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "16"),
+        ]);
         let s = Settings::resolve(None, None, &Config::default(), &env).unwrap();
-        assert_eq!(
-            s.headers,
-            vec![
-                ("api-key".into(), "a=b,c".into()),
-                ("x-team".into(), "blue".into())
-            ]
-        );
+        assert_eq!(s.sampler, Sampler::ParentBased(Box::new(Sampler::TraceIdRatio(0.25))));
+        assert_eq!((s.limits.attribute_count, s.limits.event_attribute_count), (10, 10));
+        assert_eq!((s.limits.event_count, s.limits.link_count, s.limits.attribute_value_length), (3, 128, 16));
+        let mut c = Config::default();
+        assert!(c.set("OTEL_TRACES_SAMPLER", "sometimes").unwrap_err().message.contains("OTEL_TRACES_SAMPLER"));
+        assert!(c.set("OTEL_TRACES_SAMPLER_ARG", "2").is_err());
+        c.set("OTEL_TRACES_SAMPLER", "always_off").unwrap();
+        let s = Settings::resolve(None, None, &c, &env).unwrap();
+        assert_eq!(s.sampler, Sampler::AlwaysOff, "config beats environment");
+        let bad = env_of(&[("OTEL_TRACES_SAMPLER", "sometimes")]);
+        assert_eq!(Settings::resolve(None, None, &Config::default(), &bad).unwrap().sampler, Sampler::default());
+    }
+
+    #[test]
+    fn headers_are_percent_decoded() {
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%3Db%2Cc, x-team = blue ")]);
+        let s = Settings::resolve(None, None, &Config::default(), &env).unwrap();
+        assert_eq!(s.headers, vec![("api-key".into(), "a=b,c".into()), ("x-team".into(), "blue".into())]);
     }
 }

@@ -77,21 +77,15 @@ fn lower_hex_value(c: u8) -> Option<u8> {
 }
 
 fn parse_hex<const N: usize>(field: &[u8], what: &str) -> Result<[u8; N]> {
-    let bad = || {
-        Error::invalid_argument(format!(
-            "traceparent {what} must be {} lowercase hex digits",
-            N * 2
-        ))
-    };
+    let bad = || Error::invalid_argument(format!("traceparent {what} must be {} lowercase hex digits", N * 2));
     if field.len() != N * 2 {
         return Err(bad());
     }
     let mut out = [0u8; N];
     for (o, pair) in out.iter_mut().zip(field.chunks_exact(2)) {
-        let (Some(hi), Some(lo)) = (
-            pair.first().copied().and_then(lower_hex_value),
-            pair.get(1).copied().and_then(lower_hex_value),
-        ) else {
+        let (Some(hi), Some(lo)) =
+            (pair.first().copied().and_then(lower_hex_value), pair.get(1).copied().and_then(lower_hex_value))
+        else {
             return Err(bad());
         };
         *o = hi << 4 | lo;
@@ -115,17 +109,13 @@ pub fn parse_traceparent(value: &str) -> Result<([u8; 16], [u8; 8], u8)> {
         return Err(invalid("version ff is forbidden"));
     }
     if v[2] != b'-' || v[35] != b'-' || v[52] != b'-' {
-        return Err(invalid(
-            "fields must be separated by '-' at offsets 2, 35 and 52",
-        ));
+        return Err(invalid("fields must be separated by '-' at offsets 2, 35 and 52"));
     }
     if version[0] == 0 && v.len() != 55 {
         return Err(invalid("version 00 must be exactly 55 characters"));
     }
     if v.len() > 55 && v[55] != b'-' {
-        return Err(invalid(
-            "data after the flags of a future version must follow a '-'",
-        ));
+        return Err(invalid("data after the flags of a future version must follow a '-'"));
     }
     let trace_id: [u8; 16] = parse_hex(&v[3..35], "trace-id")?;
     let span_id: [u8; 8] = parse_hex(&v[36..52], "parent-id")?;
@@ -143,8 +133,7 @@ fn valid_simple_key(k: &[u8]) -> bool {
     // lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
     matches!(k.first(), Some(b'a'..=b'z'))
         && k.len() <= 256
-        && k.iter()
-            .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/'))
+        && k.iter().all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/'))
 }
 
 fn valid_key(key: &str) -> bool {
@@ -172,8 +161,7 @@ fn valid_value(value: &str) -> bool {
     !v.is_empty()
         && v.len() <= 256
         && v.last() != Some(&b' ')
-        && v.iter()
-            .all(|&c| c == b' ' || matches!(c, 0x21..=0x2b | 0x2d..=0x3c | 0x3e..=0x7e))
+        && v.iter().all(|&c| c == b' ' || matches!(c, 0x21..=0x2b | 0x2d..=0x3c | 0x3e..=0x7e))
 }
 
 /// Validates a `tracestate` value per W3C Trace Context and returns it normalized (optional
@@ -187,27 +175,19 @@ pub fn parse_tracestate(value: &str) -> Result<Option<String>> {
         if member.is_empty() {
             continue;
         }
-        let (key, val) = member
-            .split_once('=')
-            .ok_or_else(|| invalid(format!("member `{member}` has no '='")))?;
+        let (key, val) = member.split_once('=').ok_or_else(|| invalid(format!("member `{member}` has no '='")))?;
         if !valid_key(key) {
-            return Err(invalid(format!(
-                "key `{key}` does not match the W3C key grammar"
-            )));
+            return Err(invalid(format!("key `{key}` does not match the W3C key grammar")));
         }
         if !valid_value(val) {
-            return Err(invalid(format!(
-                "value of `{key}` does not match the W3C value grammar"
-            )));
+            return Err(invalid(format!("value of `{key}` does not match the W3C value grammar")));
         }
         if keys.contains(&key) {
             return Err(invalid(format!("key `{key}` appears twice")));
         }
         keys.push(key);
         if keys.len() > MAX_TRACESTATE_MEMBERS {
-            return Err(invalid(format!(
-                "more than {MAX_TRACESTATE_MEMBERS} members"
-            )));
+            return Err(invalid(format!("more than {MAX_TRACESTATE_MEMBERS} members")));
         }
         if !out.is_empty() {
             out.push(',');
@@ -222,16 +202,8 @@ pub fn extract(traceparent: &str, tracestate: Option<&str>) -> Result<SpanContex
     let (trace_id, span_id, flags) = parse_traceparent(traceparent)?;
     // An invalid tracestate is dropped, the traceparent still counts (W3C: vendors MUST NOT
     // fail the request because of tracestate).
-    let trace_state = tracestate
-        .and_then(|ts| parse_tracestate(ts).ok().flatten())
-        .map(Arc::from);
-    Ok(SpanContext {
-        trace_id,
-        span_id,
-        flags,
-        trace_state,
-        is_remote: true,
-    })
+    let trace_state = tracestate.and_then(|ts| parse_tracestate(ts).ok().flatten()).map(Arc::from);
+    Ok(SpanContext { trace_id, span_id, flags, trace_state, is_remote: true })
 }
 
 pub(crate) static CONTEXTS: Slab<SpanContext> = Slab::new(0xC7, "context");
@@ -400,50 +372,21 @@ mod tests {
         ];
         for c in cases {
             let e = parse_traceparent(&c).unwrap_err();
-            assert_eq!(
-                e.code,
-                crate::error::otlp_error_t::OTLP_ERROR_INVALID_ARGUMENT,
-                "{c}"
-            );
+            assert_eq!(e.code, crate::error::otlp_error_t::OTLP_ERROR_INVALID_ARGUMENT, "{c}");
             assert!(e.message.starts_with("traceparent"), "{}", e.message);
         }
     }
 
     #[test]
     fn tracestate_grammar() {
-        assert_eq!(
-            parse_tracestate("a=1 , b=2").unwrap().as_deref(),
-            Some("a=1,b=2")
-        );
+        assert_eq!(parse_tracestate("a=1 , b=2").unwrap().as_deref(), Some("a=1,b=2"));
         assert_eq!(parse_tracestate("").unwrap(), None);
         assert_eq!(parse_tracestate(" , ").unwrap(), None);
-        assert!(
-            parse_tracestate("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
-                .unwrap()
-                .is_some()
-        );
-        assert!(
-            parse_tracestate("tenant1@vendorsystem01=x")
-                .unwrap()
-                .is_some(),
-            "14-char system id"
-        );
-        assert!(
-            parse_tracestate("0tenant@sys=x").unwrap().is_some(),
-            "tenant may start with a digit"
-        );
+        assert!(parse_tracestate("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7").unwrap().is_some());
+        assert!(parse_tracestate("tenant1@vendorsystem01=x").unwrap().is_some(), "14-char system id");
+        assert!(parse_tracestate("0tenant@sys=x").unwrap().is_some(), "tenant may start with a digit");
         assert!(parse_tracestate("v=has space inside").unwrap().is_some());
-        for bad in [
-            "A=1",
-            "1a=1",
-            "a=1,a=2",
-            "a",
-            "a=",
-            "a=x=y",
-            "t@vendorsystem012=x",
-            "t@=x",
-            "a=\u{7f}",
-        ] {
+        for bad in ["A=1", "1a=1", "a=1,a=2", "a", "a=", "a=x=y", "t@vendorsystem012=x", "t@=x", "a=\u{7f}"] {
             assert!(parse_tracestate(bad).is_err(), "{bad}");
         }
         let many: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();

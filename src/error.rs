@@ -65,26 +65,18 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: otlp_error_t, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Self::new(otlp_error_t::OTLP_ERROR_INVALID_ARGUMENT, message)
     }
     pub fn null_pointer(argument: &str) -> Self {
-        Self::new(
-            otlp_error_t::OTLP_ERROR_NULL_POINTER,
-            format!("argument `{argument}` is NULL"),
-        )
+        Self::new(otlp_error_t::OTLP_ERROR_NULL_POINTER, format!("argument `{argument}` is NULL"))
     }
     pub fn invalid_handle(kind: &str) -> Self {
         Self::new(
             otlp_error_t::OTLP_ERROR_INVALID_HANDLE,
-            format!(
-                "{kind} handle is not live (already ended or freed, of another type, or never issued)"
-            ),
+            format!("{kind} handle is not live (already ended or freed, of another type, or never issued)"),
         )
     }
     pub fn internal(message: impl Into<String>) -> Self {
@@ -118,12 +110,7 @@ pub fn record(err: &Error) -> otlp_error_t {
 /// This thread's last error text (without the code prefix), for tests.
 #[cfg(test)]
 pub fn last_message() -> String {
-    LAST_ERROR.with(|slot| {
-        slot.borrow()
-            .as_ref()
-            .map(|c| c.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    })
+    LAST_ERROR.with(|slot| slot.borrow().as_ref().map(|c| c.to_string_lossy().into_owned()).unwrap_or_default())
 }
 
 /// Returns the message of the last failing call made by the calling thread.
@@ -135,11 +122,7 @@ pub fn last_message() -> String {
 /// after a call returned an error. Thread-safe: each thread has its own message.
 #[unsafe(no_mangle)]
 pub extern "C" fn otlp_get_last_error() -> *const c_char {
-    LAST_ERROR
-        .try_with(|slot| slot.borrow().as_ref().map(|c| c.as_ptr()))
-        .ok()
-        .flatten()
-        .unwrap_or(c"".as_ptr())
+    LAST_ERROR.try_with(|slot| slot.borrow().as_ref().map(|c| c.as_ptr())).ok().flatten().unwrap_or(c"".as_ptr())
 }
 
 /// Returns the library version as a static NUL-terminated string `"major.minor.patch"`.
@@ -168,10 +151,7 @@ mod tests {
                 "OTLP_ERROR_NULL_POINTER: argument `span` is NULL"
             );
             std::thread::spawn(|| {
-                assert_eq!(
-                    unsafe { CStr::from_ptr(otlp_get_last_error()) }.to_bytes(),
-                    b""
-                );
+                assert_eq!(unsafe { CStr::from_ptr(otlp_get_last_error()) }.to_bytes(), b"");
             })
             .join()
             .unwrap();

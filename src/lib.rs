@@ -26,17 +26,16 @@ pub mod context;
 pub mod error;
 pub mod export;
 pub mod provider;
+pub mod sampler;
 pub mod span;
 pub mod stats;
 pub mod tracer;
 
+pub use attributes::{otlp_array_t, otlp_attribute_t, otlp_attribute_type_t, otlp_attribute_value_t};
 pub use config::otlp_config_t;
 pub use context::otlp_context_t;
 pub use error::otlp_error_t;
 pub use provider::otlp_tracer_provider_t;
-pub use span::{
-    otlp_attribute_t, otlp_attribute_type_t, otlp_attribute_value_t, otlp_span_kind_t, otlp_span_t,
-    otlp_status_code_t,
-};
+pub use span::{otlp_link_t, otlp_span_kind_t, otlp_span_options_t, otlp_span_t, otlp_status_code_t};
 pub use stats::otlp_stats_t;
 pub use tracer::otlp_tracer_t;

@@ -7,10 +7,11 @@ use crate::export::{encode, http::HttpExporter, processor::Pipeline, runtime::Ru
 use crate::ffi::boundary::{arg_str, check_ptr};
 use crate::ffi::handle::Slab;
 use crate::stats::otlp_stats_t;
-use crate::tracer::{self, TRACERS, Tracer};
+use crate::tracer::{self, Scope, TRACERS, Tracer};
+use std::collections::HashMap;
 use std::ffi::c_char;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Opaque tracer provider: the configuration, the export pipeline and the tracers.
@@ -26,28 +27,36 @@ pub struct Provider {
     pub default_tracer: usize,
     pub settings: Settings,
     pipeline: Option<Arc<Pipeline>>,
+    /// Tracers handed out by `otlp_get_tracer_with_scope`, one per distinct scope.
+    scoped: Mutex<HashMap<Scope, usize>>,
     // Declared last: the runtime outlives the pipeline handle above.
     _runtime: Option<RuntimeRef>,
 }
 
 impl Provider {
     pub fn stats(&self) -> otlp_stats_t {
-        self.pipeline
-            .as_ref()
-            .map(|p| p.stats())
-            .unwrap_or_default()
+        self.pipeline.as_ref().map(|p| p.stats()).unwrap_or_default()
     }
 
     pub fn force_flush(&self, timeout: Duration) -> Result<()> {
-        self.pipeline
-            .as_ref()
-            .map_or(Ok(()), |p| p.force_flush(timeout))
+        self.pipeline.as_ref().map_or(Ok(()), |p| p.force_flush(timeout))
     }
 
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
-        self.pipeline
-            .as_ref()
-            .map_or(Ok(()), |p| p.shutdown(timeout))
+        self.pipeline.as_ref().map_or(Ok(()), |p| p.shutdown(timeout))
+    }
+
+    /// The tracer of `scope`, created on first use and reused after (so asking per request
+    /// costs a lookup and leaks nothing).
+    pub fn tracer_for(&self, scope: Scope) -> Result<usize> {
+        let mut scoped = self.scoped.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = scoped.get(&scope) {
+            return Ok(*h);
+        }
+        let tracer = Tracer::new(self.id, scope.clone(), self.settings.sampler.clone(), self.pipeline.clone());
+        let handle = TRACERS.insert(Arc::new(tracer))?;
+        scoped.insert(scope, handle);
+        Ok(handle)
     }
 }
 
@@ -76,15 +85,10 @@ pub fn create(settings: Settings) -> Result<usize> {
     let default_tracer = TRACERS.insert(Arc::new(Tracer::new(
         id,
         tracer::default_scope(),
+        settings.sampler.clone(),
         pipeline.clone(),
     )))?;
-    let provider = Provider {
-        id,
-        default_tracer,
-        settings,
-        pipeline,
-        _runtime: runtime,
-    };
+    let provider = Provider { id, default_tracer, settings, pipeline, scoped: Mutex::default(), _runtime: runtime };
     PROVIDERS.insert(Arc::new(provider)).inspect_err(|_| {
         let _ = TRACERS.remove(default_tracer);
     })
@@ -130,12 +134,7 @@ pub unsafe extern "C" fn otlp_init(
         let endpoint = unsafe { arg_str(endpoint, "endpoint") }?;
         let service_name = unsafe { arg_str(service_name, "service_name") }?;
         check_ptr(provider, "provider")?;
-        let settings = Settings::resolve(
-            Some(endpoint),
-            Some(service_name),
-            &Config::default(),
-            &config::process_env,
-        )?;
+        let settings = Settings::resolve(Some(endpoint), Some(service_name), &Config::default(), &config::process_env)?;
         let handle = create(settings)?;
         // SAFETY: checked non-NULL; writable per the API contract.
         unsafe { provider.write(handle as *mut otlp_tracer_provider_t) };

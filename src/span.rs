@@ -4,14 +4,13 @@
 //! second end, or any later call, sees an invalid handle) and hands its data to the provider's
 //! pipeline; nothing on this path touches the network.
 
-use crate::attributes::{Attributes, Text, Value};
+use crate::attributes::{Arena, AttrList, Limit, Text, Value, otlp_attribute_t, read_c_attributes};
 use crate::context::{self, SAMPLED, SpanContext, otlp_context_t};
 use crate::error::{Error, Result, otlp_error_t};
-use crate::export::{encode, processor::Pipeline};
-use crate::ffi::boundary::{arg_str, check_ptr};
+use crate::export::processor::Pipeline;
+use crate::ffi::boundary::{arg_opt_str, arg_str, check_ptr, write_c_string};
 use crate::ffi::handle::Slab;
 use crate::tracer::{self, Scope, otlp_tracer_t};
-use opentelemetry_proto::tonic::common::v1::KeyValue;
 use std::cell::Cell;
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -63,55 +62,56 @@ pub type otlp_span_kind_arg = i32;
 #[allow(non_camel_case_types)]
 pub type otlp_status_code_arg = i32;
 
-/// The type tag of an `otlp_attribute_t`.
-#[repr(C)]
-#[allow(non_camel_case_types, dead_code)]
+/// Span limits (OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT); beyond them data is counted as
+/// dropped in the exported dropped_*_count fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum otlp_attribute_type_t {
-    /// `value.string_value`: a NUL-terminated UTF-8 string (copied).
-    OTLP_ATTRIBUTE_STRING = 1,
-    /// `value.bool_value`.
-    OTLP_ATTRIBUTE_BOOL = 2,
-    /// `value.int_value`: a signed 64-bit integer.
-    OTLP_ATTRIBUTE_INT = 3,
-    /// `value.double_value`.
-    OTLP_ATTRIBUTE_DOUBLE = 4,
+pub struct SpanLimits {
+    pub attribute_count: usize,
+    pub attribute_value_length: usize,
+    pub event_count: usize,
+    pub link_count: usize,
+    pub event_attribute_count: usize,
+    pub link_attribute_count: usize,
 }
 
-#[allow(non_camel_case_types)]
-pub type otlp_attribute_type_arg = i32;
-
-/// The value of an `otlp_attribute_t`; which member is read is chosen by its `type`.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub union otlp_attribute_value_t {
-    pub string_value: *const c_char,
-    pub bool_value: bool,
-    pub int_value: i64,
-    pub double_value: f64,
+impl Default for SpanLimits {
+    fn default() -> Self {
+        Self {
+            attribute_count: 128,
+            attribute_value_length: usize::MAX,
+            event_count: 128,
+            link_count: 128,
+            event_attribute_count: 128,
+            link_attribute_count: 128,
+        }
+    }
 }
 
-/// One typed attribute, for setting several in one call (`otlp_span_set_attributes`).
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct otlp_attribute_t {
-    /// NUL-terminated UTF-8 key, not empty.
-    pub key: *const c_char,
-    /// Which member of `value` holds the value (an otlp_attribute_type_t).
-    pub r#type: otlp_attribute_type_arg,
-    pub value: otlp_attribute_value_t,
+impl SpanLimits {
+    fn attrs(&self) -> Limit {
+        Limit { count: self.attribute_count, value_length: self.attribute_value_length }
+    }
+    fn event_attrs(&self) -> Limit {
+        Limit { count: self.event_attribute_count, value_length: self.attribute_value_length }
+    }
+    fn link_attrs(&self) -> Limit {
+        Limit { count: self.link_attribute_count, value_length: self.attribute_value_length }
+    }
 }
 
-/// Most attributes (and events) a span keeps; the rest are counted as dropped, as OTLP says.
-pub(crate) const MAX_ATTRIBUTES: usize = 128;
-pub(crate) const MAX_EVENTS: usize = 128;
-
-/// One event of a span.
+/// One event of a span; its strings live in the span's arena.
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub name: String,
+    pub name: Text,
     pub time_ns: u64,
-    pub attributes: Vec<KeyValue>,
+    pub attributes: AttrList,
+}
+
+/// A link to another span's context.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub ctx: SpanContext,
+    pub attributes: AttrList,
 }
 
 /// Everything exported about one span.
@@ -120,34 +120,50 @@ pub struct SpanData {
     pub ctx: SpanContext,
     pub parent_span_id: Option<[u8; 8]>,
     pub parent_is_remote: bool,
-    /// The span name, in the attribute arena.
-    pub name: Text,
     pub kind: i32,
     pub start_ns: u64,
     pub end_ns: u64,
-    pub attributes: Attributes,
+    /// Name, keys and string values of the span, its events and links.
+    pub arena: Arena,
+    pub name: Text,
+    pub attributes: AttrList,
     pub events: Vec<Event>,
     pub dropped_events: u32,
+    pub links: Vec<Link>,
+    pub dropped_links: u32,
     pub status_code: i32,
     pub status_message: String,
     pub scope: Arc<Scope>,
 }
 
 impl SpanData {
-    fn set_attribute(&mut self, key: &str, value: Value<'_>) {
-        self.attributes.set(key, value, MAX_ATTRIBUTES);
-    }
-
     pub fn name(&self) -> &str {
-        self.attributes.get(self.name)
+        self.arena.get(self.name)
     }
 
-    fn add_event(&mut self, event: Event) {
-        if self.events.len() < MAX_EVENTS {
-            self.events.push(event);
-        } else {
+    fn set_attributes(&mut self, attrs: &[(&str, Value<'_>)], limits: &SpanLimits) {
+        self.attributes.set_all(&mut self.arena, attrs, limits.attrs());
+    }
+
+    fn add_event(&mut self, name: &str, time_ns: u64, attrs: &[(&str, Value<'_>)], limits: &SpanLimits) {
+        if self.events.len() >= limits.event_count {
             self.dropped_events = self.dropped_events.saturating_add(1);
+            return;
         }
+        let name = self.arena.intern(name);
+        let mut attributes = AttrList::default();
+        attributes.set_all(&mut self.arena, attrs, limits.event_attrs());
+        self.events.push(Event { name, time_ns, attributes });
+    }
+
+    fn add_link(&mut self, ctx: SpanContext, attrs: &[(&str, Value<'_>)], limits: &SpanLimits) {
+        if self.links.len() >= limits.link_count {
+            self.dropped_links = self.dropped_links.saturating_add(1);
+            return;
+        }
+        let mut attributes = AttrList::default();
+        attributes.set_all(&mut self.arena, attrs, limits.link_attrs());
+        self.links.push(Link { ctx, attributes });
     }
 
     fn set_status(&mut self, code: i32, description: &str) {
@@ -158,11 +174,22 @@ impl SpanData {
             return;
         }
         self.status_code = code;
-        self.status_message = if code == otlp_status_code_t::OTLP_STATUS_ERROR as i32 {
-            description.to_owned()
-        } else {
-            String::new()
-        };
+        self.status_message =
+            if code == otlp_status_code_t::OTLP_STATUS_ERROR as i32 { description.to_owned() } else { String::new() };
+    }
+
+    /// An `exception` event per the semantic conventions, and status ERROR.
+    fn record_exception(&mut self, kind: Option<&str>, message: &str, stacktrace: Option<&str>, limits: &SpanLimits) {
+        let mut attrs = Vec::with_capacity(3);
+        if let Some(k) = kind {
+            attrs.push(("exception.type", Value::Str(k)));
+        }
+        attrs.push(("exception.message", Value::Str(message)));
+        if let Some(st) = stacktrace {
+            attrs.push(("exception.stacktrace", Value::Str(st)));
+        }
+        self.add_event("exception", now_ns(), &attrs, limits);
+        self.set_status(otlp_status_code_t::OTLP_STATUS_ERROR as i32, message);
     }
 }
 
@@ -176,9 +203,7 @@ pub struct SpanState {
 pub(crate) static SPANS: Slab<SpanState> = Slab::new(0x5A, "span");
 
 pub fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
 }
 
 thread_local! {
@@ -224,24 +249,66 @@ fn check_kind(kind: otlp_span_kind_arg) -> Result<i32> {
     if (1..=5).contains(&kind) {
         Ok(kind)
     } else {
-        Err(Error::invalid_argument(format!(
-            "argument `kind` is {kind}, not an otlp_span_kind_t (1..=5)"
-        )))
+        Err(Error::invalid_argument(format!("argument `kind` is {kind}, not an otlp_span_kind_t (1..=5)")))
     }
 }
 
 /// Starts a span of `tracer`; the safe core of `otlp_span_start`.
-pub fn start(
-    tracer: &tracer::Tracer,
-    name: &str,
-    kind: i32,
-    parent: Option<SpanContext>,
-) -> Result<usize> {
+/// Options of `otlp_span_start_with_options`. Size-prefixed so it can grow without breaking
+/// the ABI: set `struct_size = sizeof(otlp_span_options_t)` and zero what you do not use (a
+/// zeroed struct with only `struct_size` set means: INTERNAL, root, no attributes or links,
+/// started now).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct otlp_span_options_t {
+    /// `sizeof(otlp_span_options_t)` as the caller compiled it.
+    pub struct_size: usize,
+    /// An otlp_span_kind_t; 0 means OTLP_SPAN_KIND_INTERNAL.
+    pub kind: otlp_span_kind_arg,
+    /// Parent context (from `otlp_context_extract*` or `otlp_span_get_context`), or NULL for a
+    /// root span. Only read; the caller still frees it.
+    pub parent: *const otlp_context_t,
+    /// Attributes set at start (visible to the sampler's decision); NULL when the count is 0.
+    pub attributes: *const otlp_attribute_t,
+    pub attribute_count: usize,
+    /// Links to other spans' contexts; NULL when the count is 0.
+    pub links: *const otlp_link_t,
+    pub link_count: usize,
+    /// Start time in nanoseconds since the Unix epoch; 0 means now.
+    pub start_time_unix_nano: u64,
+}
+
+/// A link from a new span to another span's context, with attributes.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct otlp_link_t {
+    /// The linked context (only read; the caller still frees it). Not NULL.
+    pub context: *const otlp_context_t,
+    /// NULL when `attribute_count` is 0.
+    pub attributes: *const otlp_attribute_t,
+    pub attribute_count: usize,
+}
+
+/// What a new span starts with, beyond its tracer and name.
+#[derive(Default)]
+pub struct StartOptions<'a> {
+    pub kind: i32,
+    pub parent: Option<SpanContext>,
+    pub attributes: Vec<(&'a str, Value<'a>)>,
+    pub links: Vec<(SpanContext, Vec<(&'a str, Value<'a>)>)>,
+    pub start_ns: Option<u64>,
+}
+
+/// Starts a span of `tracer`; the safe core of every start function.
+pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Result<usize> {
     let span_id = new_span_id();
-    let (ctx, parent_span_id, parent_is_remote) = match parent {
+    let trace_id = opts.parent.as_ref().map_or_else(new_trace_id, |p| p.trace_id);
+    let sampled = tracer.sampler.should_sample(opts.parent.as_ref(), &trace_id);
+    let (ctx, parent_span_id, parent_is_remote) = match &opts.parent {
         Some(p) => (
             SpanContext {
                 span_id,
+                flags: if sampled { p.flags | SAMPLED } else { p.flags & !SAMPLED },
                 is_remote: false,
                 ..p.clone()
             },
@@ -250,9 +317,9 @@ pub fn start(
         ),
         None => (
             SpanContext {
-                trace_id: new_trace_id(),
+                trace_id,
                 span_id,
-                flags: SAMPLED,
+                flags: if sampled { SAMPLED } else { 0 },
                 trace_state: None,
                 is_remote: false,
             },
@@ -260,49 +327,44 @@ pub fn start(
             false,
         ),
     };
-    // Sampler: parent-based, always-on for roots. A span that is not sampled does not record
-    // but keeps its identity for propagation.
-    let pipeline = if ctx.is_sampled() {
-        tracer.pipeline().cloned()
-    } else {
-        None
+    // A span that is not sampled does not record but keeps its identity for propagation.
+    let pipeline = if sampled { tracer.pipeline().cloned() } else { None };
+    let start_ns = opts.start_ns.unwrap_or_else(now_ns);
+    let mut data = SpanData {
+        ctx,
+        parent_span_id,
+        parent_is_remote,
+        kind: opts.kind,
+        start_ns,
+        end_ns: 0,
+        arena: Arena::default(),
+        name: Text::default(),
+        attributes: AttrList::default(),
+        events: Vec::new(),
+        dropped_events: 0,
+        links: Vec::new(),
+        dropped_links: 0,
+        status_code: 0,
+        status_message: String::new(),
+        scope: tracer.scope.clone(),
     };
-    let start_ns = now_ns();
     if let Some(p) = &pipeline {
         p.span_started();
+        data.arena = Arena::with_capacity(name.len() + 96);
+        data.name = data.arena.intern(name);
+        data.set_attributes(&opts.attributes, &p.limits);
+        for (ctx, attrs) in opts.links {
+            data.add_link(ctx, &attrs, &p.limits);
+        }
     }
-    let (attributes, name) = if pipeline.is_some() {
-        Attributes::with_name(name)
-    } else {
-        (Attributes::default(), Text::default())
-    };
-    let state = SpanState {
-        provider_id: tracer.provider_id,
-        data: SpanData {
-            ctx,
-            parent_span_id,
-            parent_is_remote,
-            name,
-            kind,
-            start_ns,
-            end_ns: 0,
-            attributes,
-            events: Vec::new(),
-            dropped_events: 0,
-            status_code: 0,
-            status_message: String::new(),
-            scope: tracer.scope.clone(),
-        },
-        pipeline,
-    };
-    SPANS.insert(state)
+    SPANS.insert(SpanState { provider_id: tracer.provider_id, data, pipeline })
 }
 
 /// Runs `f` on a recording span's data; a non-recording span accepts and ignores the call.
-fn with_data(span: *mut otlp_span_t, f: impl FnOnce(&mut SpanData)) -> Result<()> {
+fn with_data(span: *const otlp_span_t, f: impl FnOnce(&mut SpanData, &SpanLimits)) -> Result<()> {
     SPANS.with(span as usize, |s| {
-        if s.pipeline.is_some() {
-            f(&mut s.data)
+        if let Some(p) = &s.pipeline {
+            f(&mut s.data, &p.limits)
         }
     })
 }
@@ -313,11 +375,11 @@ pub fn context_of(span: *const otlp_span_t) -> Result<SpanContext> {
 }
 
 /// Ends a span: removes it from the slab and queues its data for export.
-pub fn end(span: *mut otlp_span_t) -> Result<()> {
+pub fn end(span: *mut otlp_span_t, end_ns: Option<u64>) -> Result<()> {
     let state = SPANS.remove(span as usize)?;
     if let Some(pipeline) = state.pipeline {
         let mut data = state.data;
-        data.end_ns = now_ns().max(data.start_ns);
+        data.end_ns = end_ns.unwrap_or_else(now_ns).max(data.start_ns);
         pipeline.span_ended(data);
     }
     Ok(())
@@ -334,7 +396,12 @@ fn set_attr(span: *mut otlp_span_t, key: *const c_char, value: Value<'_>) -> Res
     if key.is_empty() {
         return Err(Error::invalid_argument("argument `key` is empty"));
     }
-    with_data(span, |d| d.set_attribute(key, value))
+    with_data(span, |d, l| d.set_attributes(&[(key, value)], l))
+}
+
+fn write_out<T>(out: *mut *mut T, handle: usize) {
+    // SAFETY: every caller checked `out` for NULL; writable per the API contract.
+    unsafe { out.write(handle as *mut T) };
 }
 
 /// Starts a span; the general form of `otlp_span_create`.
@@ -342,8 +409,9 @@ fn set_attr(span: *mut otlp_span_t, key: *const c_char, value: Value<'_>) -> Res
 /// `kind` is one of otlp_span_kind_t (an out-of-range value returns
 /// OTLP_ERROR_INVALID_ARGUMENT). `parent` NULL starts a new trace (a root span); otherwise it is
 /// a context from `otlp_context_extract*` (remote parent: the span joins the caller's trace and
-/// inherits its flags and tracestate) or from `otlp_span_get_context` (local parent). A parent
-/// whose sampled flag is 0 yields a span that does not record or export, but still propagates.
+/// inherits its flags and tracestate) or from `otlp_span_get_context` (local parent). The
+/// sampler (OTEL_TRACES_SAMPLER, default parent-based always-on) decides whether it records;
+/// a span that is not sampled does not record or export but still propagates (flags 00).
 /// `parent` is only read: the caller still owns and frees it.
 ///
 /// On success `*span` receives a new span that the caller must end with `otlp_span_end`
@@ -365,14 +433,8 @@ pub unsafe extern "C" fn otlp_span_start(
         check_ptr(span, "span")?;
         let kind = check_kind(kind)?;
         let tracer = tracer::lookup(tracer)?;
-        let parent = if parent.is_null() {
-            None
-        } else {
-            Some(context::lookup(parent)?)
-        };
-        let handle = start(&tracer, name, kind, parent)?;
-        // SAFETY: checked non-NULL; writable per the API contract.
-        unsafe { span.write(handle as *mut otlp_span_t) };
+        let parent = if parent.is_null() { None } else { Some(context::lookup(parent)?) };
+        write_out(span, start(&tracer, name, StartOptions { kind, parent, ..Default::default() })?);
         Ok(())
     })
 }
@@ -387,15 +449,66 @@ pub unsafe extern "C" fn otlp_span_create(
     name: *const c_char,
     span: *mut *mut otlp_span_t,
 ) -> otlp_error_t {
-    unsafe {
-        otlp_span_start(
-            tracer,
-            name,
-            otlp_span_kind_t::OTLP_SPAN_KIND_INTERNAL as i32,
-            std::ptr::null(),
-            span,
-        )
-    }
+    unsafe { otlp_span_start(tracer, name, otlp_span_kind_t::OTLP_SPAN_KIND_INTERNAL as i32, std::ptr::null(), span) }
+}
+
+/// Starts a span with everything known at start in one call: kind, parent, attributes,
+/// links and an explicit start time (see otlp_span_options_t). `options` NULL means all
+/// defaults. Bindings use it to cross the boundary once per span start.
+///
+/// All inputs are validated before the span starts; an invalid entry fails the call and its
+/// message names it (e.g. `options.attributes[1].key`, `options.links[0].context`).
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (tracer, name, span, an array with a count but no
+/// pointer), OTLP_ERROR_INVALID_HANDLE (tracer, parent or a link context not live),
+/// OTLP_ERROR_INVALID_ARGUMENT (struct_size smaller than the first version of the struct,
+/// kind out of range, invalid attribute). Ownership and threading as for otlp_span_start.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_start_with_options(
+    tracer: *mut otlp_tracer_t,
+    name: *const c_char,
+    options: *const otlp_span_options_t,
+    span: *mut *mut otlp_span_t,
+) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(tracer, "tracer")?;
+        let name = unsafe { arg_str(name, "name") }?;
+        check_ptr(span, "span")?;
+        let mut opts = StartOptions { kind: 1, ..Default::default() };
+        if !options.is_null() {
+            // SAFETY: non-NULL; the caller's struct holds at least `struct_size` bytes, and
+            // the first field is read alone before trusting the rest.
+            let size = unsafe { options.cast::<usize>().read_unaligned() };
+            let ours = std::mem::size_of::<otlp_span_options_t>();
+            if size < ours {
+                return Err(Error::invalid_argument(format!(
+                    "argument `options.struct_size` is {size}, expected at least {ours} (sizeof(otlp_span_options_t))"
+                )));
+            }
+            let o = unsafe { options.read_unaligned() };
+            opts.kind = if o.kind == 0 { 1 } else { check_kind(o.kind)? };
+            if !o.parent.is_null() {
+                opts.parent = Some(context::lookup(o.parent)?);
+            }
+            opts.attributes = unsafe { read_c_attributes(o.attributes, o.attribute_count, "options.attributes") }?;
+            if o.link_count > 0 {
+                check_ptr(o.links, "options.links")?;
+                // SAFETY: non-NULL, `link_count` entries per the caller.
+                let links = unsafe { std::slice::from_raw_parts(o.links, o.link_count) };
+                for (i, l) in links.iter().enumerate() {
+                    check_ptr(l.context, &format!("options.links[{i}].context"))?;
+                    let ctx = context::lookup(l.context)?;
+                    let name = format!("options.links[{i}].attributes");
+                    let attrs = unsafe { read_c_attributes(l.attributes, l.attribute_count, &name) }?;
+                    opts.links.push((ctx, attrs));
+                }
+            }
+            opts.start_ns = (o.start_time_unix_nano != 0).then_some(o.start_time_unix_nano);
+        }
+        let tracer = tracer::lookup(tracer)?;
+        write_out(span, start(&tracer, name, opts)?);
+        Ok(())
+    })
 }
 
 /// Returns the context of `span`, to parent local children or to inject elsewhere.
@@ -419,9 +532,10 @@ pub unsafe extern "C" fn otlp_span_get_context(
 
 /// Sets a string attribute (`key` and `value` are copied; setting a key again replaces it).
 ///
-/// At most 128 attributes are kept per span; more are counted in the exported
-/// dropped_attributes_count. Thread-safe; calls on a span that is not sampled succeed and do
-/// nothing.
+/// At most OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (default 128) attributes are kept per span; more
+/// are counted in the exported dropped_attributes_count; string values longer than
+/// OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT characters are truncated. Thread-safe; calls on a span that
+/// is not sampled succeed and do nothing.
 ///
 /// Errors: OTLP_ERROR_NULL_POINTER (span, key, value), OTLP_ERROR_INVALID_HANDLE (span ended or
 /// not live), OTLP_ERROR_INVALID_ARGUMENT (key empty, key or value not UTF-8).
@@ -469,51 +583,13 @@ pub unsafe extern "C" fn otlp_span_set_attribute_double(
     ffi_result!({ set_attr(span, key, Value::Double(value)) })
 }
 
-/// Reads one tagged attribute from C memory.
-///
-/// # Safety
-/// `a` points to a readable `otlp_attribute_t` whose pointers are NULL or valid C strings.
-unsafe fn read_attribute<'a>(a: &otlp_attribute_t, i: usize) -> Result<(&'a str, Value<'a>)> {
-    let key = unsafe { arg_str(a.key, &format!("attributes[{i}].key")) }?;
-    if key.is_empty() {
-        return Err(Error::invalid_argument(format!(
-            "argument `attributes[{i}].key` is empty"
-        )));
-    }
-    // SAFETY (each arm): the tag says which member the caller wrote; a bool is read as its
-    // byte so that a malformed bool is never materialized as a Rust `bool`.
-    let value = match a.r#type {
-        1 => {
-            let s = unsafe {
-                arg_str(
-                    a.value.string_value,
-                    &format!("attributes[{i}].value.string_value"),
-                )
-            }?;
-            Value::Str(s)
-        }
-        2 => {
-            let byte = unsafe { std::ptr::addr_of!(a.value).cast::<u8>().read() };
-            Value::Bool(byte != 0)
-        }
-        3 => Value::Int(unsafe { a.value.int_value }),
-        4 => Value::Double(unsafe { a.value.double_value }),
-        t => {
-            return Err(Error::invalid_argument(format!(
-                "argument `attributes[{i}].type` is {t}, not an otlp_attribute_type_t (1..=4)"
-            )));
-        }
-    };
-    Ok((key, value))
-}
-
 /// Sets `count` typed attributes in one call (one boundary crossing for many attributes, as
-/// bindings want). All entries are validated first: if any is invalid, none is set and the
-/// message names the entry (e.g. `attributes[2].key`). Keys and strings are copied.
-/// `attributes` may be NULL only when `count` is 0. Limits as for
+/// bindings want), scalars or homogeneous arrays. All entries are validated first: if any is
+/// invalid, none is set and the message names the entry (e.g. `attributes[2].key`). Keys and
+/// strings are copied. `attributes` may be NULL only when `count` is 0. Limits as for
 /// otlp_span_set_attribute_string.
 ///
-/// Errors: OTLP_ERROR_NULL_POINTER (span, attributes, a key or string value),
+/// Errors: OTLP_ERROR_NULL_POINTER (span, attributes, a key, string or array pointer),
 /// OTLP_ERROR_INVALID_HANDLE, OTLP_ERROR_INVALID_ARGUMENT (bad type tag, empty key, not UTF-8).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn otlp_span_set_attributes(
@@ -523,44 +599,44 @@ pub unsafe extern "C" fn otlp_span_set_attributes(
 ) -> otlp_error_t {
     ffi_result!({
         check_ptr(span, "span")?;
-        if count == 0 {
-            return SPANS.with(span as usize, |_| ());
-        }
-        check_ptr(attributes, "attributes")?;
-        // SAFETY: the caller provides `count` readable entries.
-        let entries = unsafe { std::slice::from_raw_parts(attributes, count) };
-        let parsed = entries
-            .iter()
-            .enumerate()
-            .map(|(i, a)| unsafe { read_attribute(a, i) })
-            .collect::<Result<Vec<_>>>()?;
-        with_data(span, |d| {
-            for (key, value) in parsed {
-                d.set_attribute(key, value);
-            }
-        })
+        let parsed = unsafe { read_c_attributes(attributes, count, "attributes") }?;
+        with_data(span, |d, l| d.set_attributes(&parsed, l))
     })
 }
 
-/// Adds an event named `name` (copied), timestamped now. At most 128 events are kept; more
-/// are counted in dropped_events_count.
+/// Adds an event named `name` (copied), timestamped now. At most OTEL_SPAN_EVENT_COUNT_LIMIT
+/// (default 128) events are kept; more are counted in dropped_events_count.
 ///
 /// Errors: OTLP_ERROR_NULL_POINTER (span, name), OTLP_ERROR_INVALID_HANDLE,
 /// OTLP_ERROR_INVALID_ARGUMENT (name not UTF-8). Thread-safe.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn otlp_span_add_event(
+pub unsafe extern "C" fn otlp_span_add_event(span: *mut otlp_span_t, name: *const c_char) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(span, "span")?;
+        let name = unsafe { arg_str(name, "name") }?;
+        with_data(span, |d, l| d.add_event(name, now_ns(), &[], l))
+    })
+}
+
+/// Adds an event with attributes and an optional timestamp (`time_unix_nano` 0 = now).
+/// `attributes` may be NULL when `count` is 0; an invalid entry fails the call and is named
+/// (`attributes[i]`). At most OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT attributes per event are kept.
+///
+/// Errors: as for otlp_span_add_event and otlp_span_set_attributes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_add_event_with_attributes(
     span: *mut otlp_span_t,
     name: *const c_char,
+    time_unix_nano: u64,
+    attributes: *const otlp_attribute_t,
+    count: usize,
 ) -> otlp_error_t {
     ffi_result!({
         check_ptr(span, "span")?;
         let name = unsafe { arg_str(name, "name") }?;
-        let event = Event {
-            name: name.to_owned(),
-            time_ns: now_ns(),
-            attributes: Vec::new(),
-        };
-        with_data(span, |d| d.add_event(event))
+        let parsed = unsafe { read_c_attributes(attributes, count, "attributes") }?;
+        let time = if time_unix_nano == 0 { now_ns() } else { time_unix_nano };
+        with_data(span, |d, l| d.add_event(name, time, &parsed, l))
     })
 }
 
@@ -584,7 +660,7 @@ pub unsafe extern "C" fn otlp_span_set_status(
                 "argument `code` is {code}, not an otlp_status_code_t (0..=2)"
             )));
         }
-        with_data(span, |d| d.set_status(code, description))
+        with_data(span, |d, _| d.set_status(code, description))
     })
 }
 
@@ -595,21 +671,98 @@ pub unsafe extern "C" fn otlp_span_set_status(
 /// Errors: OTLP_ERROR_NULL_POINTER (span, message), OTLP_ERROR_INVALID_HANDLE,
 /// OTLP_ERROR_INVALID_ARGUMENT (message not UTF-8). Thread-safe.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn otlp_span_record_error(
-    span: *mut otlp_span_t,
-    message: *const c_char,
-) -> otlp_error_t {
+pub unsafe extern "C" fn otlp_span_record_error(span: *mut otlp_span_t, message: *const c_char) -> otlp_error_t {
     ffi_result!({
         check_ptr(span, "span")?;
         let message = unsafe { arg_str(message, "message") }?;
-        with_data(span, |d| {
-            d.add_event(Event {
-                name: "exception".to_owned(),
-                time_ns: now_ns(),
-                attributes: vec![encode::string_kv("exception.message", message)],
-            });
-            d.set_status(otlp_status_code_t::OTLP_STATUS_ERROR as i32, message);
-        })
+        with_data(span, |d, l| d.record_exception(None, message, None, l))
+    })
+}
+
+/// Like otlp_span_record_error, with the exception's type (`exception.type`, e.g.
+/// "ValueError") and stack trace (`exception.stacktrace`); both may be NULL.
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (span, message), OTLP_ERROR_INVALID_HANDLE,
+/// OTLP_ERROR_INVALID_ARGUMENT (a string not UTF-8). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_record_exception(
+    span: *mut otlp_span_t,
+    exception_type: *const c_char,
+    message: *const c_char,
+    stacktrace: *const c_char,
+) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(span, "span")?;
+        let kind = unsafe { arg_opt_str(exception_type, "exception_type") }?;
+        let message = unsafe { arg_str(message, "message") }?;
+        let stack = unsafe { arg_opt_str(stacktrace, "stacktrace") }?;
+        with_data(span, |d, l| d.record_exception(kind, message, stack, l))
+    })
+}
+
+/// Renames the span (`name` copied).
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (span, name), OTLP_ERROR_INVALID_HANDLE,
+/// OTLP_ERROR_INVALID_ARGUMENT (name not UTF-8). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_update_name(span: *mut otlp_span_t, name: *const c_char) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(span, "span")?;
+        let name = unsafe { arg_str(name, "name") }?;
+        with_data(span, |d, _| d.name = d.arena.intern(name))
+    })
+}
+
+/// Writes whether the span records (sampled, and its provider not shut down) to `*recording`.
+/// A span that does not record accepts every call and exports nothing; skip expensive
+/// attribute computation for it.
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (span, recording), OTLP_ERROR_INVALID_HANDLE.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_is_recording(span: *const otlp_span_t, recording: *mut bool) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(span, "span")?;
+        check_ptr(recording, "recording")?;
+        let r = SPANS.with(span as usize, |s| s.pipeline.is_some())?;
+        // SAFETY: checked non-NULL; writable per the API contract.
+        unsafe { recording.write(r) };
+        Ok(())
+    })
+}
+
+/// Writes the span's trace id as 32 lowercase hex characters + NUL (`buf_len` >= 33), for
+/// log correlation.
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (span, buf), OTLP_ERROR_INVALID_HANDLE,
+/// OTLP_ERROR_INVALID_ARGUMENT (buffer too small; nothing written).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_get_trace_id(
+    span: *const otlp_span_t,
+    buf: *mut c_char,
+    buf_len: usize,
+) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(span, "span")?;
+        check_ptr(buf, "buf")?;
+        let ctx = context_of(span)?;
+        unsafe { write_c_string(buf, buf_len, &context::to_hex(&ctx.trace_id), "buf") }
+    })
+}
+
+/// Writes the span's id as 16 lowercase hex characters + NUL (`buf_len` >= 17).
+///
+/// Errors: as for otlp_span_get_trace_id.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_get_span_id(
+    span: *const otlp_span_t,
+    buf: *mut c_char,
+    buf_len: usize,
+) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(span, "span")?;
+        check_ptr(buf, "buf")?;
+        let ctx = context_of(span)?;
+        unsafe { write_c_string(buf, buf_len, &context::to_hex(&ctx.span_id), "buf") }
     })
 }
 
@@ -624,7 +777,20 @@ pub unsafe extern "C" fn otlp_span_end(span: *mut otlp_span_t) {
     if span.is_null() {
         return;
     }
-    ffi_void!({ end(span) })
+    ffi_void!({ end(span, None) })
+}
+
+/// Ends the span at an explicit time (nanoseconds since the Unix epoch; 0 = now; a time
+/// before the start is clamped to the start). Otherwise as otlp_span_end, but reports a span
+/// that is not live as OTLP_ERROR_INVALID_HANDLE.
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (span), OTLP_ERROR_INVALID_HANDLE.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_end_with_timestamp(span: *mut otlp_span_t, end_time_unix_nano: u64) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(span, "span")?;
+        end(span, (end_time_unix_nano != 0).then_some(end_time_unix_nano))
+    })
 }
 
 #[cfg(test)]
@@ -643,22 +809,19 @@ mod tests {
 
     fn data() -> SpanData {
         SpanData {
-            ctx: SpanContext {
-                trace_id: [1; 16],
-                span_id: [2; 8],
-                flags: 1,
-                trace_state: None,
-                is_remote: false,
-            },
+            ctx: SpanContext { trace_id: [1; 16], span_id: [2; 8], flags: 1, trace_state: None, is_remote: false },
             parent_span_id: None,
             parent_is_remote: false,
-            name: Text::default(),
             kind: 1,
             start_ns: 1,
             end_ns: 2,
-            attributes: Attributes::default(),
+            arena: Arena::default(),
+            name: Text::default(),
+            attributes: AttrList::default(),
             events: vec![],
             dropped_events: 0,
+            links: vec![],
+            dropped_links: 0,
             status_code: 0,
             status_message: String::new(),
             scope: Arc::new(Scope::default()),
@@ -666,16 +829,37 @@ mod tests {
     }
 
     #[test]
-    fn attributes_replace_and_limit() {
+    fn limits_count_what_they_drop() {
         let mut d = data();
-        d.set_attribute("k", Value::Int(1));
-        d.set_attribute("k", Value::Int(2));
-        assert_eq!(d.attributes.len(), 1);
-        for i in 0..200 {
-            d.set_attribute(&format!("a{i}"), Value::Bool(true));
-        }
-        assert_eq!(d.attributes.len(), MAX_ATTRIBUTES);
-        assert_eq!(d.attributes.dropped, 200 - (MAX_ATTRIBUTES as u32 - 1));
+        let limits = SpanLimits {
+            attribute_count: 2,
+            event_count: 1,
+            link_count: 1,
+            event_attribute_count: 1,
+            ..Default::default()
+        };
+        d.set_attributes(
+            &[("k", Value::Int(1)), ("k", Value::Int(2)), ("b", Value::Bool(true)), ("c", Value::Int(3))],
+            &limits,
+        );
+        assert_eq!((d.attributes.len(), d.attributes.dropped), (2, 1));
+        d.add_event("e1", 5, &[("x", Value::Int(1)), ("y", Value::Int(2))], &limits);
+        d.add_event("e2", 6, &[], &limits);
+        assert_eq!((d.events.len(), d.dropped_events, d.events[0].attributes.dropped), (1, 1, 1));
+        assert_eq!(d.arena.get(d.events[0].name), "e1");
+        d.add_link(d.ctx.clone(), &[], &limits);
+        d.add_link(d.ctx.clone(), &[], &limits);
+        assert_eq!((d.links.len(), d.dropped_links), (1, 1));
+    }
+
+    #[test]
+    fn exceptions_follow_semantic_conventions() {
+        let mut d = data();
+        d.record_exception(Some("ValueError"), "boom", Some("at line 1"), &SpanLimits::default());
+        assert_eq!((d.status_code, d.status_message.as_str()), (2, "boom"));
+        assert_eq!(d.arena.get(d.events[0].name), "exception");
+        let keys: Vec<_> = d.events[0].attributes.to_proto(&d.arena).into_iter().map(|kv| kv.key).collect();
+        assert_eq!(keys, ["exception.type", "exception.message", "exception.stacktrace"]);
     }
 
     #[test]

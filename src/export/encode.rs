@@ -14,11 +14,7 @@ const IS_REMOTE: u32 = 0x200;
 
 /// An attribute as OTLP carries it.
 pub fn kv(key: &str, value: any_value::Value) -> KeyValue {
-    KeyValue {
-        key: key.to_owned(),
-        value: Some(AnyValue { value: Some(value) }),
-        ..Default::default()
-    }
+    KeyValue { key: key.to_owned(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
 }
 
 pub fn string_kv(key: &str, value: &str) -> KeyValue {
@@ -43,49 +39,56 @@ pub fn resource(service_name: &str, attributes: &[(String, String)]) -> Resource
             attrs.push(string_kv(k, v));
         }
     }
-    attrs.push(kv(
-        "process.pid",
-        any_value::Value::IntValue(i64::from(std::process::id())),
-    ));
-    Resource {
-        attributes: attrs,
-        dropped_attributes_count: 0,
-        entity_refs: Vec::new(),
-    }
+    attrs.push(kv("process.pid", any_value::Value::IntValue(i64::from(std::process::id()))));
+    Resource { attributes: attrs, dropped_attributes_count: 0, entity_refs: Vec::new() }
+}
+
+/// Trace flags of an OTLP span or link: the W3C flags plus whether the parent (for a span)
+/// or the linked context (for a link) is remote.
+fn flags(trace_flags: u8, remote: bool) -> u32 {
+    u32::from(trace_flags) | HAS_IS_REMOTE | if remote { IS_REMOTE } else { 0 }
 }
 
 fn span_to_proto(d: SpanData) -> Span {
+    let arena = &d.arena;
     Span {
         trace_id: d.ctx.trace_id.to_vec(),
         span_id: d.ctx.span_id.to_vec(),
-        trace_state: d.ctx.trace_state.as_deref().unwrap_or("").to_owned(),
+        trace_state: d.ctx.tracestate().to_owned(),
         parent_span_id: d.parent_span_id.map(|p| p.to_vec()).unwrap_or_default(),
-        flags: u32::from(d.ctx.flags)
-            | HAS_IS_REMOTE
-            | if d.parent_is_remote { IS_REMOTE } else { 0 },
+        flags: flags(d.ctx.flags, d.parent_is_remote),
         name: d.name().to_owned(),
         kind: d.kind,
         start_time_unix_nano: d.start_ns,
         end_time_unix_nano: d.end_ns,
-        attributes: d.attributes.to_proto(),
+        attributes: d.attributes.to_proto(arena),
         dropped_attributes_count: d.attributes.dropped,
         events: d
             .events
-            .into_iter()
+            .iter()
             .map(|e| span::Event {
                 time_unix_nano: e.time_ns,
-                name: e.name,
-                attributes: e.attributes,
-                dropped_attributes_count: 0,
+                name: arena.get(e.name).to_owned(),
+                attributes: e.attributes.to_proto(arena),
+                dropped_attributes_count: e.attributes.dropped,
             })
             .collect(),
         dropped_events_count: d.dropped_events,
-        links: Vec::new(),
-        dropped_links_count: 0,
-        status: (d.status_code != 0 || !d.status_message.is_empty()).then_some(Status {
-            message: d.status_message,
-            code: d.status_code,
-        }),
+        links: d
+            .links
+            .iter()
+            .map(|l| span::Link {
+                trace_id: l.ctx.trace_id.to_vec(),
+                span_id: l.ctx.span_id.to_vec(),
+                trace_state: l.ctx.tracestate().to_owned(),
+                attributes: l.attributes.to_proto(arena),
+                dropped_attributes_count: l.attributes.dropped,
+                flags: flags(l.ctx.flags, l.ctx.is_remote),
+            })
+            .collect(),
+        dropped_links_count: d.dropped_links,
+        status: (d.status_code != 0 || !d.status_message.is_empty())
+            .then(|| Status { message: d.status_message.clone(), code: d.status_code }),
     }
 }
 
@@ -95,10 +98,7 @@ pub fn request(batch: Vec<SpanData>, resource: &Resource) -> ExportTraceServiceR
     for d in batch {
         let scope = d.scope.clone();
         let proto = span_to_proto(d);
-        match groups
-            .iter_mut()
-            .find(|(s, _)| Arc::ptr_eq(s, &scope) || **s == *scope)
-        {
+        match groups.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &scope) || **s == *scope) {
             Some((_, spans)) => spans.push(proto),
             None => groups.push((scope, vec![proto])),
         }
@@ -133,13 +133,12 @@ mod tests {
 
     #[test]
     fn encodes_ids_flags_and_scopes() {
-        let scope = Arc::new(Scope {
-            name: "s".into(),
-            version: "1".into(),
-            schema_url: String::new(),
-        });
-        let (mut attributes, name) = crate::attributes::Attributes::with_name("op");
-        attributes.set("k", crate::attributes::Value::Str("v"), 8);
+        let scope = Arc::new(Scope { name: "s".into(), version: "1".into(), schema_url: String::new() });
+        let mut arena = crate::attributes::Arena::default();
+        let name = arena.intern("op");
+        let mut attributes = crate::attributes::AttrList::default();
+        let limit = crate::attributes::Limit { count: 8, value_length: 100 };
+        attributes.set(&mut arena, "k", &crate::attributes::Value::Str("v"), limit);
         let d = SpanData {
             ctx: SpanContext {
                 trace_id: [0xab; 16],
@@ -150,6 +149,7 @@ mod tests {
             },
             parent_span_id: Some([0xef; 8]),
             parent_is_remote: true,
+            arena,
             name,
             kind: 2,
             start_ns: 10,
@@ -157,26 +157,19 @@ mod tests {
             attributes,
             events: vec![],
             dropped_events: 0,
+            links: vec![],
+            dropped_links: 0,
             status_code: 2,
             status_message: "bad".into(),
             scope,
         };
-        let req = request(
-            vec![d.clone(), d],
-            &resource("svc", &[("service.name".into(), "ignored".into())]),
-        );
+        let req = request(vec![d.clone(), d], &resource("svc", &[("service.name".into(), "ignored".into())]));
         let bytes = req.encode_to_vec();
         let back = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
         let rs = &back.resource_spans[0];
         let res = rs.resource.as_ref().unwrap();
         assert_eq!(res.attributes[0], string_kv("service.name", "svc"));
-        assert_eq!(
-            res.attributes
-                .iter()
-                .filter(|a| a.key == "service.name")
-                .count(),
-            1
-        );
+        assert_eq!(res.attributes.iter().filter(|a| a.key == "service.name").count(), 1);
         assert_eq!(rs.scope_spans.len(), 1, "same scope grouped once");
         let s = &rs.scope_spans[0].spans[0];
         assert_eq!(s.trace_id, vec![0xab; 16]);

@@ -49,48 +49,28 @@ enum Attempt {
 
 impl HttpExporter {
     pub fn new(settings: &Settings) -> Result<Self> {
-        let init_failed =
-            |why: String| Error::new(otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, why);
-        let url = reqwest::Url::parse(&settings.traces_endpoint).map_err(|e| {
-            init_failed(format!(
-                "endpoint `{}` is invalid: {e}",
-                settings.traces_endpoint
-            ))
-        })?;
+        let init_failed = |why: String| Error::new(otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, why);
+        let url = reqwest::Url::parse(&settings.traces_endpoint)
+            .map_err(|e| init_failed(format!("endpoint `{}` is invalid: {e}", settings.traces_endpoint)))?;
         let mut headers = HeaderMap::new();
         for (k, v) in &settings.headers {
             // Validated when the configuration was read; skip rather than fail if not.
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(v),
-            ) {
+            if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
                 headers.insert(name, value);
             }
         }
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/x-protobuf"),
-        );
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
         let client = reqwest::Client::builder()
             .user_agent(concat!("otlp-ffi/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(settings.export_timeout)
             .build()
             .map_err(|e| init_failed(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self {
-            client,
-            url,
-            headers,
-            timeout: settings.export_timeout,
-        })
+        Ok(Self { client, url, headers, timeout: settings.export_timeout })
     }
 
     /// Sends one encoded request; counts every failed attempt in `stats.export_failures`.
     /// Returns the number of spans the receiver rejected (0 for a full success).
-    pub async fn export(
-        &self,
-        body: Vec<u8>,
-        stats: &Stats,
-    ) -> std::result::Result<u64, ExportError> {
+    pub async fn export(&self, body: Vec<u8>, stats: &Stats) -> std::result::Result<u64, ExportError> {
         let body = Bytes::from(body);
         let deadline = Instant::now() + self.timeout;
         let mut backoff = INITIAL_BACKOFF;
@@ -124,20 +104,11 @@ impl HttpExporter {
     }
 
     async fn attempt(&self, body: Bytes) -> Attempt {
-        let sent = self
-            .client
-            .post(self.url.clone())
-            .headers(self.headers.clone())
-            .body(body)
-            .send()
-            .await;
+        let sent = self.client.post(self.url.clone()).headers(self.headers.clone()).body(body).send().await;
         let response = match sent {
             Ok(r) => r,
             Err(e) => {
-                return Attempt::Retry(
-                    None,
-                    format!("cannot reach {}: {}", self.url, error_chain(&e)),
-                );
+                return Attempt::Retry(None, format!("cannot reach {}: {}", self.url, error_chain(&e)));
             }
         };
         let status = response.status();

@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::error::{Error, Result, otlp_error_t};
 use crate::export::encode;
 use crate::export::http::{ExportError, HttpExporter};
-use crate::span::SpanData;
+use crate::span::{SpanData, SpanLimits};
 use crate::stats::{Stats, otlp_stats_t};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message;
@@ -57,6 +57,8 @@ pub struct Pipeline {
     control: Mutex<Control>,
     flushed: Condvar,
     stats: Stats,
+    /// Limits applied while spans of this pipeline record.
+    pub limits: SpanLimits,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -65,12 +67,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Pipeline {
     /// Creates the pipeline and spawns its worker on `runtime`.
-    pub fn start(
-        settings: &Settings,
-        runtime: &Handle,
-        exporter: HttpExporter,
-        resource: Resource,
-    ) -> Arc<Self> {
+    pub fn start(settings: &Settings, runtime: &Handle, exporter: HttpExporter, resource: Resource) -> Arc<Self> {
         let pipeline = Arc::new(Self {
             queue: Mutex::new(Queue::default()),
             capacity: settings.max_queue_size,
@@ -83,6 +80,7 @@ impl Pipeline {
             control: Mutex::new(Control::default()),
             flushed: Condvar::new(),
             stats: Stats::default(),
+            limits: settings.limits,
         });
         runtime.spawn(pipeline.clone().run(exporter, resource));
         pipeline
@@ -180,18 +178,11 @@ impl Pipeline {
                 }
             };
             budget = budget.saturating_sub(count as usize);
-            let result = match tokio::time::timeout(
-                self.export_wait,
-                exporter.export(body.clone(), &self.stats),
-            )
-            .await
+            let result = match tokio::time::timeout(self.export_wait, exporter.export(body.clone(), &self.stats)).await
             {
                 Ok(r) => r,
                 Err(_) => Err(ExportError {
-                    message: format!(
-                        "export did not finish within OTEL_BSP_EXPORT_TIMEOUT ({:?})",
-                        self.export_wait
-                    ),
+                    message: format!("export did not finish within OTEL_BSP_EXPORT_TIMEOUT ({:?})", self.export_wait),
                     retryable: true,
                 }),
             };
@@ -244,10 +235,7 @@ impl Pipeline {
                     format!("flush did not complete within {} ms", timeout.as_millis()),
                 ));
             }
-            c = self
-                .flushed
-                .wait_timeout(c, deadline - now)
-                .map_or_else(|e| e.into_inner().0, |(g, _)| g);
+            c = self.flushed.wait_timeout(c, deadline - now).map_or_else(|e| e.into_inner().0, |(g, _)| g);
         }
         match &c.last_outcome {
             None => Ok(()),

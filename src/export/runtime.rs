@@ -14,10 +14,7 @@ struct Shared {
     users: usize,
 }
 
-static SHARED: Mutex<Shared> = Mutex::new(Shared {
-    runtime: None,
-    users: 0,
-});
+static SHARED: Mutex<Shared> = Mutex::new(Shared { runtime: None, users: 0 });
 
 /// A counted reference to the shared runtime; the runtime stops when the last one drops.
 pub struct RuntimeRef {
@@ -61,11 +58,7 @@ impl Drop for RuntimeRef {
         let runtime = {
             let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
             shared.users = shared.users.saturating_sub(1);
-            if shared.users == 0 {
-                shared.runtime.take()
-            } else {
-                None
-            }
+            if shared.users == 0 { shared.runtime.take() } else { None }
         };
         if let Some(rt) = runtime {
             if Handle::try_current().is_ok() {

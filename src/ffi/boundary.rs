@@ -12,9 +12,8 @@ use std::ffi::{CStr, c_char};
 /// and records the message of a failure (or of a caught panic) as the thread's last error.
 macro_rules! ffi_result {
     ($body:block) => {{
-        let outcome = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
-            || -> $crate::error::Result<()> { $body },
-        ));
+        let outcome =
+            ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| -> $crate::error::Result<()> { $body }));
         match outcome {
             Ok(Ok(())) => $crate::error::otlp_error_t::OTLP_OK,
             Ok(Err(e)) => $crate::error::record(&e),
@@ -51,10 +50,7 @@ pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
     // SAFETY: non-NULL and NUL-terminated per the function contract.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     std::str::from_utf8(bytes).map_err(|e| {
-        Error::invalid_argument(format!(
-            "argument `{name}` is not valid UTF-8 at byte {}",
-            e.valid_up_to()
-        ))
+        Error::invalid_argument(format!("argument `{name}` is not valid UTF-8 at byte {}", e.valid_up_to()))
     })
 }
 
@@ -63,32 +59,19 @@ pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
 /// # Safety
 /// As for [`arg_str`].
 pub unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
-    if ptr.is_null() {
-        Ok(None)
-    } else {
-        unsafe { arg_str(ptr, name) }.map(Some)
-    }
+    if ptr.is_null() { Ok(None) } else { unsafe { arg_str(ptr, name) }.map(Some) }
 }
 
 /// Checks that an out-parameter or buffer pointer is not NULL.
 pub fn check_ptr<T>(ptr: *const T, name: &str) -> Result<(), Error> {
-    if ptr.is_null() {
-        Err(Error::null_pointer(name))
-    } else {
-        Ok(())
-    }
+    if ptr.is_null() { Err(Error::null_pointer(name)) } else { Ok(()) }
 }
 
 /// Writes `text` plus a NUL into a caller buffer of `len` bytes, or fails without writing.
 ///
 /// # Safety
 /// `buf` is non-NULL and valid for `len` bytes of writes.
-pub unsafe fn write_c_string(
-    buf: *mut c_char,
-    len: usize,
-    text: &str,
-    name: &str,
-) -> Result<(), Error> {
+pub unsafe fn write_c_string(buf: *mut c_char, len: usize, text: &str, name: &str) -> Result<(), Error> {
     let needed = text.len() + 1;
     if len < needed {
         return Err(Error::invalid_argument(format!(
@@ -118,11 +101,7 @@ mod tests {
             Ok(())
         });
         assert_eq!(code, otlp_error_t::OTLP_ERROR_INTERNAL);
-        assert!(
-            last_message().contains("index out of bounds"),
-            "{}",
-            last_message()
-        );
+        assert!(last_message().contains("index out of bounds"), "{}", last_message());
     }
 
     #[test]

@@ -43,8 +43,7 @@ pub struct Slab<T> {
 
 fn locate(index: u32) -> (usize, usize) {
     let j = index as usize + FIRST_SEGMENT;
-    let seg =
-        (usize::BITS - 1 - j.leading_zeros()) as usize - FIRST_SEGMENT.trailing_zeros() as usize;
+    let seg = (usize::BITS - 1 - j.leading_zeros()) as usize - FIRST_SEGMENT.trailing_zeros() as usize;
     (seg, j - (FIRST_SEGMENT << seg))
 }
 
@@ -66,9 +65,7 @@ impl<T> Slab<T> {
     }
 
     fn encode(&self, generation: u32, index: u32) -> usize {
-        let raw = ((self.tag as u64) << 56)
-            | ((generation as u64 & GEN_MASK) << INDEX_BITS)
-            | index as u64;
+        let raw = ((self.tag as u64) << 56) | ((generation as u64 & GEN_MASK) << INDEX_BITS) | index as u64;
         raw as usize
     }
 
@@ -99,24 +96,10 @@ impl<T> Slab<T> {
             return Ok(());
         }
         let fresh: Box<[Slot<T>]> = (0..FIRST_SEGMENT << seg)
-            .map(|_| Slot {
-                inner: Mutex::new(SlotInner {
-                    generation: 1,
-                    value: None,
-                }),
-                next_free: AtomicU32::new(0),
-            })
+            .map(|_| Slot { inner: Mutex::new(SlotInner { generation: 1, value: None }), next_free: AtomicU32::new(0) })
             .collect();
         let ptr = Box::into_raw(fresh).cast::<Slot<T>>();
-        if cell
-            .compare_exchange(
-                std::ptr::null_mut(),
-                ptr,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .is_err()
-        {
+        if cell.compare_exchange(std::ptr::null_mut(), ptr, Ordering::AcqRel, Ordering::Acquire).is_err() {
             // Another thread installed this segment first; free ours.
             let len = FIRST_SEGMENT << seg;
             // SAFETY: `ptr` came from `Box::into_raw` of a boxed slice of exactly `len` slots
@@ -141,15 +124,9 @@ impl<T> Slab<T> {
                 break;
             }
             let index = top - 1;
-            let next = self
-                .slot(index)
-                .map_or(0, |s| s.next_free.load(Ordering::Acquire));
+            let next = self.slot(index).map_or(0, |s| s.next_free.load(Ordering::Acquire));
             let new = (((head >> 32) + 1) << 32) | next as u64;
-            if self
-                .free_head
-                .compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if self.free_head.compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire).is_ok() {
                 return Ok(index);
             }
         }
@@ -161,12 +138,7 @@ impl<T> Slab<T> {
                 return Err(self.exhausted());
             }
             self.ensure_segment(locate(current).0)?;
-            match self.len.compare_exchange_weak(
-                current,
-                current + 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match self.len.compare_exchange_weak(current, current + 1, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(current),
                 Err(actual) => current = actual,
             }
@@ -179,11 +151,7 @@ impl<T> Slab<T> {
             let head = self.free_head.load(Ordering::Acquire);
             slot.next_free.store(head as u32, Ordering::Release);
             let new = (((head >> 32) + 1) << 32) | (index as u64 + 1);
-            if self
-                .free_head
-                .compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if self.free_head.compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire).is_ok() {
                 return;
             }
         }
@@ -192,21 +160,15 @@ impl<T> Slab<T> {
     /// Stores `value` and returns its handle.
     pub fn insert(&self, value: T) -> Result<usize, Error> {
         let index = self.pop_free()?;
-        let slot = self
-            .slot(index)
-            .ok_or_else(|| Error::internal("slab slot vanished"))?;
+        let slot = self.slot(index).ok_or_else(|| Error::internal("slab slot vanished"))?;
         let mut inner = lock(&slot.inner);
         inner.value = Some(value);
         Ok(self.encode(inner.generation, index))
     }
 
     fn live_slot(&self, handle: usize) -> Result<(MutexGuard<'_, SlotInner<T>>, u32), Error> {
-        let (generation, index) = self
-            .decode(handle)
-            .ok_or_else(|| Error::invalid_handle(self.kind))?;
-        let slot = self
-            .slot(index)
-            .ok_or_else(|| Error::invalid_handle(self.kind))?;
+        let (generation, index) = self.decode(handle).ok_or_else(|| Error::invalid_handle(self.kind))?;
+        let slot = self.slot(index).ok_or_else(|| Error::invalid_handle(self.kind))?;
         let inner = lock(&slot.inner);
         if inner.generation != generation || inner.value.is_none() {
             return Err(Error::invalid_handle(self.kind));
@@ -226,10 +188,7 @@ impl<T> Slab<T> {
     /// Removes the value behind `handle`; the handle (and every copy of it) becomes invalid.
     pub fn remove(&self, handle: usize) -> Result<T, Error> {
         let (mut inner, index) = self.live_slot(handle)?;
-        let value = inner
-            .value
-            .take()
-            .ok_or_else(|| Error::invalid_handle(self.kind))?;
+        let value = inner.value.take().ok_or_else(|| Error::invalid_handle(self.kind))?;
         inner.generation = next_generation(inner.generation);
         drop(inner);
         self.push_free(index);
@@ -283,15 +242,9 @@ mod tests {
         static B: Slab<u32> = Slab::new(0xA2, "context");
         let h = A.insert(7).unwrap();
         assert_eq!(A.with(h, |v| *v).unwrap(), 7);
-        assert_eq!(
-            B.with(h, |v| *v).unwrap_err().code,
-            otlp_error_t::OTLP_ERROR_INVALID_HANDLE
-        );
+        assert_eq!(B.with(h, |v| *v).unwrap_err().code, otlp_error_t::OTLP_ERROR_INVALID_HANDLE);
         assert_eq!(A.remove(h).unwrap(), 7);
-        assert_eq!(
-            A.remove(h).unwrap_err().code,
-            otlp_error_t::OTLP_ERROR_INVALID_HANDLE
-        );
+        assert_eq!(A.remove(h).unwrap_err().code, otlp_error_t::OTLP_ERROR_INVALID_HANDLE);
         // The slot is reused with a new generation: the old handle stays dead.
         let h2 = A.insert(8).unwrap();
         assert_ne!(h, h2);
@@ -325,9 +278,7 @@ mod tests {
     #[test]
     fn remove_where_sweeps() {
         static S: Slab<Arc<u8>> = Slab::new(0xA4, "test");
-        let hs: Vec<_> = (0..600u16)
-            .map(|i| S.insert(Arc::new((i % 3) as u8)).unwrap())
-            .collect();
+        let hs: Vec<_> = (0..600u16).map(|i| S.insert(Arc::new((i % 3) as u8)).unwrap()).collect();
         let removed = S.remove_where(|v| **v == 0);
         assert_eq!(removed.len(), 200);
         for (i, h) in hs.iter().enumerate() {
