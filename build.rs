@@ -10,18 +10,13 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=OTLP_FFI_WRITE_HEADER");
-    let crate_dir =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     let config = match cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")) {
         Ok(c) => c,
         Err(e) => panic!("cbindgen.toml: {e}"),
     };
-    let bindings = match cbindgen::Builder::new()
-        .with_crate(&crate_dir)
-        .with_config(config)
-        .generate()
-    {
+    let bindings = match cbindgen::Builder::new().with_crate(&crate_dir).with_config(config).generate() {
         Ok(b) => b,
         Err(e) => panic!("cbindgen could not generate the header: {e}"),
     };

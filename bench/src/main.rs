@@ -90,9 +90,8 @@ fn serve(stream: TcpStream, counts: Counts) {
                 *map.entry(service).or_default() += n as u64;
             }
         }
-        let _ = writer.write_all(
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n",
-        );
+        let _ =
+            writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
     }
 }
 
@@ -102,10 +101,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let n = args.first().copied().unwrap_or(20_000);
     let rounds = args.get(1).copied().unwrap_or(7);
     let (url, counts) = start_sink();
@@ -115,10 +111,7 @@ fn main() {
     let mut provider = std::ptr::null_mut();
     let mut tracer = std::ptr::null_mut();
     unsafe {
-        assert_eq!(
-            otlp_init(endpoint.as_ptr(), c"bench-c-api".as_ptr(), &mut provider),
-            OTLP_OK
-        );
+        assert_eq!(otlp_init(endpoint.as_ptr(), c"bench-c-api".as_ptr(), &mut provider), OTLP_OK);
         assert_eq!(otlp_get_tracer(provider, &mut tracer), OTLP_OK);
     }
     let ffi_round = || {
@@ -144,11 +137,7 @@ fn main() {
         .expect("sdk exporter");
     let sdk = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_resource(
-            opentelemetry_sdk::Resource::builder()
-                .with_service_name("bench-rust-sdk")
-                .build(),
-        )
+        .with_resource(opentelemetry_sdk::Resource::builder().with_service_name("bench-rust-sdk").build())
         .build();
     let sdk_tracer = sdk.tracer("bench");
     let sdk_round = || {
@@ -177,10 +166,7 @@ fn main() {
     let mut stats = otlp_stats_t::default();
     unsafe {
         let code = otlp_tracer_provider_shutdown(provider, 30_000);
-        assert_eq!(
-            otlp_tracer_provider_get_stats(provider, &mut stats),
-            OTLP_OK
-        );
+        assert_eq!(otlp_tracer_provider_get_stats(provider, &mut stats), OTLP_OK);
         println!("otlp-ffi shutdown: {code:?}");
         otlp_tracer_provider_free(provider);
     }
@@ -202,8 +188,5 @@ fn main() {
         "otlp-ffi: ended {} exported {} dropped {} (receiver got {ffi_rx} of {total})",
         stats.spans_ended, stats.spans_exported, stats.spans_dropped
     );
-    println!(
-        "Rust SDK: receiver got {sdk_rx} of {total} (dropped {})",
-        total - sdk_rx.min(total)
-    );
+    println!("Rust SDK: receiver got {sdk_rx} of {total} (dropped {})", total - sdk_rx.min(total));
 }

@@ -221,7 +221,15 @@ impl Pipeline {
     }
 
     /// Asks the worker to export everything queued and waits up to `timeout`.
+    /// After shutdown there is nothing left to flush: OK at once.
     pub fn force_flush(&self, timeout: Duration) -> Result<()> {
+        if self.is_shut_down() {
+            return Ok(());
+        }
+        self.flush_and_wait(timeout)
+    }
+
+    fn flush_and_wait(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         let mut c = lock(&self.control);
         c.flush_requested += 1;
@@ -250,7 +258,7 @@ impl Pipeline {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let outcome = self.force_flush(timeout);
+        let outcome = self.flush_and_wait(timeout);
         self.stop.store(true, Ordering::Release);
         self.wake.notify_one();
         let left = {
