@@ -153,6 +153,12 @@ typedef enum {
 } otlp_attribute_type_t;
 
 /**
+ * Opaque set of baggage entries. Created by `otlp_baggage_new` / `otlp_baggage_extract`,
+ * freed by `otlp_baggage_free`; calls on one baggage from several threads are serialized.
+ */
+typedef struct otlp_baggage_t otlp_baggage_t;
+
+/**
  * Opaque configuration object: a set of OTEL_* settings applied by `otlp_init_with_config`.
  *
  * Created by `otlp_config_new`, freed by `otlp_config_free`. Not copied by
@@ -314,6 +320,65 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates an empty baggage. Free it with `otlp_baggage_free`.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (baggage).
+ */
+otlp_error_t otlp_baggage_new(otlp_baggage_t **baggage);
+
+/**
+ * Parses an incoming W3C `baggage` header into a new baggage (free it with
+ * `otlp_baggage_free`). Values are percent-decoded; invalid members are skipped (the call
+ * still succeeds); at most 180 members are kept.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (header, baggage), OTLP_ERROR_INVALID_ARGUMENT (header not
+ * UTF-8).
+ */
+otlp_error_t otlp_baggage_extract(const char *header, otlp_baggage_t **baggage);
+
+/**
+ * Sets `key` (an HTTP token) to `value` (any UTF-8; percent-encoded on inject), replacing an
+ * earlier value and its properties. Both are copied.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (baggage, key, value), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (key not a token, not UTF-8, 180 members already).
+ */
+otlp_error_t otlp_baggage_set(otlp_baggage_t *baggage, const char *key, const char *value);
+
+/**
+ * Copies the value of `key` into `buf` (NUL-terminated) and sets `*found`; when the key is
+ * absent, `*found` is false and `buf` receives "".
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (baggage, key, buf, found), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (buffer too small: nothing written, the size needed is in the
+ * message).
+ */
+otlp_error_t otlp_baggage_get(const otlp_baggage_t *baggage, const char *key, char *buf, size_t buf_len, bool *found);
+
+/**
+ * Removes `key` (absent keys are fine).
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (baggage, key), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (key not UTF-8).
+ */
+otlp_error_t otlp_baggage_remove(otlp_baggage_t *baggage, const char *key);
+
+/**
+ * Writes the `baggage` header value for an outgoing request into `buf` (NUL-terminated; ""
+ * when empty). At most 8192 bytes plus the NUL are ever needed.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (baggage, buf), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (buffer too small: nothing written, size needed in the message).
+ */
+otlp_error_t otlp_baggage_inject(const otlp_baggage_t *baggage, char *buf, size_t buf_len);
+
+/**
+ * Frees a baggage. NULL is a no-op; a freed or forged handle is left alone and sets the last
+ * error (OTLP_ERROR_INVALID_HANDLE).
+ */
+void otlp_baggage_free(otlp_baggage_t *baggage);
 
 /**
  * Creates an empty configuration object.

@@ -21,6 +21,7 @@
 #[macro_use]
 pub mod ffi;
 pub mod attributes;
+pub mod baggage;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -32,6 +33,7 @@ pub mod stats;
 pub mod tracer;
 
 pub use attributes::{otlp_array_t, otlp_attribute_t, otlp_attribute_type_t, otlp_attribute_value_t};
+pub use baggage::otlp_baggage_t;
 pub use config::otlp_config_t;
 pub use context::otlp_context_t;
 pub use error::otlp_error_t;

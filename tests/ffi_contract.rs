@@ -447,3 +447,44 @@ fn ratio_sampler_keeps_a_quarter_of_root_spans() {
         otlp_tracer_provider_free(p);
     }
 }
+
+#[test]
+fn baggage_round_trip_and_nulls() {
+    use otlp_ffi::baggage::*;
+    let mut b = null_mut();
+    let mut buf = [0 as c_char; 256];
+    let mut found = false;
+    let n = OTLP_ERROR_NULL_POINTER;
+    unsafe {
+        expect(otlp_baggage_new(null_mut()), n, "baggage");
+        expect(otlp_baggage_extract(null(), &mut b), n, "header");
+        expect(otlp_baggage_extract(c"a=1".as_ptr(), null_mut()), n, "baggage");
+        assert_eq!(otlp_baggage_extract(c"userId=alice, team=a%20b;p=1, bad key=1".as_ptr(), &mut b), OTLP_OK);
+        expect(otlp_baggage_set(null_mut(), c"k".as_ptr(), c"v".as_ptr()), n, "baggage");
+        expect(otlp_baggage_set(b, null(), c"v".as_ptr()), n, "key");
+        expect(otlp_baggage_set(b, c"k".as_ptr(), null()), n, "value");
+        expect(otlp_baggage_get(null(), c"k".as_ptr(), buf.as_mut_ptr(), 256, &mut found), n, "baggage");
+        expect(otlp_baggage_get(b, null(), buf.as_mut_ptr(), 256, &mut found), n, "key");
+        expect(otlp_baggage_get(b, c"k".as_ptr(), null_mut(), 256, &mut found), n, "buf");
+        expect(otlp_baggage_get(b, c"k".as_ptr(), buf.as_mut_ptr(), 256, null_mut()), n, "found");
+        expect(otlp_baggage_remove(null_mut(), c"k".as_ptr()), n, "baggage");
+        expect(otlp_baggage_remove(b, null()), n, "key");
+        expect(otlp_baggage_inject(null(), buf.as_mut_ptr(), 256), n, "baggage");
+        expect(otlp_baggage_inject(b, null_mut(), 256), n, "buf");
+        assert_eq!(otlp_baggage_get(b, c"team".as_ptr(), buf.as_mut_ptr(), 256, &mut found), OTLP_OK);
+        assert!(found);
+        assert_eq!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap(), "a b");
+        assert_eq!(otlp_baggage_set(b, c"order".as_ptr(), c"x,y".as_ptr()), OTLP_OK);
+        assert_eq!(otlp_baggage_set(b, c"bad key".as_ptr(), c"x".as_ptr()), OTLP_ERROR_INVALID_ARGUMENT);
+        assert_eq!(otlp_baggage_remove(b, c"userId".as_ptr()), OTLP_OK);
+        assert_eq!(otlp_baggage_get(b, c"userId".as_ptr(), buf.as_mut_ptr(), 256, &mut found), OTLP_OK);
+        assert!(!found);
+        assert_eq!(otlp_baggage_inject(b, buf.as_mut_ptr(), 256), OTLP_OK);
+        assert_eq!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap(), "team=a%20b;p=1,order=x%2Cy");
+        assert_eq!(otlp_baggage_inject(b, buf.as_mut_ptr(), 5), OTLP_ERROR_INVALID_ARGUMENT);
+        otlp_baggage_free(b);
+        otlp_baggage_free(b);
+        assert!(last_error().starts_with("OTLP_ERROR_INVALID_HANDLE"));
+        assert_eq!(otlp_baggage_set(b, c"k".as_ptr(), c"v".as_ptr()), OTLP_ERROR_INVALID_HANDLE);
+    }
+}
