@@ -489,7 +489,7 @@ const char *otlp_version(void);
  * `endpoint` is the collector's base URL (e.g. "http://localhost:4318"): `/v1/traces` is
  * appended to its path unless already there. `service_name` becomes the resource's
  * service.name. An empty string for either means "not given": the OTEL_* environment
- * variables (see README), then the defaults (http://localhost:4318, "unknown_service") apply;
+ * variables (see README), then the defaults (http://localhost:4318, "unknown_service:<exe>") apply;
  * explicit arguments win over the environment. No network traffic happens here: the call
  * succeeds when no collector is listening. Exports run on a background thread started by the
  * first provider and stopped with the last one.
@@ -548,6 +548,17 @@ otlp_error_t otlp_tracer_provider_shutdown(otlp_tracer_provider_t *provider, uin
  * derived from the provider (tracers, open spans) is invalid afterwards; contexts stay valid.
  */
 void otlp_tracer_provider_free(otlp_tracer_provider_t *provider);
+
+/**
+ * Adds one resource attribute to a configuration object (`key` and `value` copied). It wins
+ * over the same key from OTEL_RESOURCE_ATTRIBUTES and over detected attributes, so a binding
+ * can say `telemetry.sdk.language=python`; `service.name` here names the service unless an
+ * explicit argument or OTEL_SERVICE_NAME does.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (key empty, not UTF-8).
+ */
+otlp_error_t otlp_config_add_resource_attribute(otlp_config_t *config, const char *key, const char *value);
 
 /**
  * Starts a span; the general form of `otlp_span_create`.

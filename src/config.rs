@@ -70,6 +70,9 @@ pub(crate) const MAX_SHUTDOWN_BOUND: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     values: BTreeMap<&'static str, String>,
+    /// Resource attributes added with `otlp_config_add_resource_attribute`; they win over
+    /// OTEL_RESOURCE_ATTRIBUTES.
+    pub resource: Vec<(String, String)>,
 }
 
 fn kind_of(key: &str) -> Option<(&'static str, Kind)> {
@@ -304,13 +307,17 @@ impl Settings {
             }
         };
 
-        let resource_attributes = src.parsed("OTEL_RESOURCE_ATTRIBUTES", parse_key_values).unwrap_or_default();
+        let mut resource_attributes = src.parsed("OTEL_RESOURCE_ATTRIBUTES", parse_key_values).unwrap_or_default();
+        for (k, v) in &config.resource {
+            resource_attributes.retain(|(key, _)| key != k);
+            resource_attributes.push((k.clone(), v.clone()));
+        }
         let service_name = service_name
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .or_else(|| src.raw("OTEL_SERVICE_NAME").filter(|s| !s.is_empty()))
             .or_else(|| resource_attributes.iter().find(|(k, _)| k == "service.name").map(|(_, v)| v.clone()))
-            .unwrap_or_else(|| "unknown_service".to_owned());
+            .unwrap_or_else(crate::resource::default_service_name);
 
         let headers = src
             .parsed("OTEL_EXPORTER_OTLP_TRACES_HEADERS", parse_headers)
@@ -443,7 +450,7 @@ mod tests {
     fn defaults() {
         let s = Settings::resolve(None, None, &Config::default(), &env_of(&[])).unwrap();
         assert_eq!(s.traces_endpoint, "http://localhost:4318/v1/traces");
-        assert_eq!(s.service_name, "unknown_service");
+        assert!(s.service_name.starts_with("unknown_service:"), "{}", s.service_name);
         assert_eq!((s.max_queue_size, s.max_export_batch_size), (2048, 512));
         assert_eq!(s.schedule_delay, Duration::from_millis(5000));
         assert_eq!(s.export_timeout, Duration::from_secs(10));

@@ -27,6 +27,7 @@ pub mod context;
 pub mod error;
 pub mod export;
 pub mod provider;
+pub mod resource;
 pub mod sampler;
 pub mod span;
 pub mod stats;

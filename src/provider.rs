@@ -3,7 +3,7 @@
 
 use crate::config::{self, Config, Settings, otlp_config_t};
 use crate::error::{Error, Result, otlp_error_t};
-use crate::export::{encode, http::HttpExporter, processor::Pipeline, runtime::RuntimeRef};
+use crate::export::{http::HttpExporter, processor::Pipeline, runtime::RuntimeRef};
 use crate::ffi::boundary::{arg_str, check_ptr};
 use crate::ffi::handle::Slab;
 use crate::stats::otlp_stats_t;
@@ -78,7 +78,7 @@ pub fn create(settings: Settings) -> Result<usize> {
             let _entered = runtime.handle().enter();
             HttpExporter::new(&settings)?
         };
-        let resource = encode::resource(&settings.service_name, &settings.resource_attributes);
+        let resource = crate::resource::build(&settings);
         let pipeline = Pipeline::start(&settings, runtime.handle(), exporter, resource);
         (Some(pipeline), Some(runtime))
     };
@@ -113,7 +113,7 @@ fn timeout_arg(ms: u32) -> Duration {
 /// `endpoint` is the collector's base URL (e.g. "http://localhost:4318"): `/v1/traces` is
 /// appended to its path unless already there. `service_name` becomes the resource's
 /// service.name. An empty string for either means "not given": the OTEL_* environment
-/// variables (see README), then the defaults (http://localhost:4318, "unknown_service") apply;
+/// variables (see README), then the defaults (http://localhost:4318, "unknown_service:<exe>") apply;
 /// explicit arguments win over the environment. No network traffic happens here: the call
 /// succeeds when no collector is listening. Exports run on a background thread started by the
 /// first provider and stopped with the last one.

@@ -1,0 +1,134 @@
+//! The resource every span of a provider is exported with: service.name, the user's
+//! attributes, telemetry.sdk.*, and the process and host the program runs on.
+
+use crate::config::{CONFIGS, Settings, otlp_config_t};
+use crate::error::{Error, otlp_error_t};
+use crate::ffi::boundary::{arg_str, check_ptr};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use std::ffi::c_char;
+
+fn kv(key: &str, value: any_value::Value) -> KeyValue {
+    KeyValue { key: key.to_owned(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
+}
+
+fn text(key: &str, value: &str) -> KeyValue {
+    kv(key, any_value::Value::StringValue(value.to_owned()))
+}
+
+/// The host name (gethostname), if the system reports one.
+pub fn host_name() -> Option<String> {
+    unsafe extern "C" {
+        fn gethostname(name: *mut c_char, len: usize) -> std::ffi::c_int;
+    }
+    let mut buf = [0 as c_char; 256];
+    // SAFETY: the buffer is writable for its length; gethostname writes at most that much.
+    if unsafe { gethostname(buf.as_mut_ptr(), buf.len() - 1) } != 0 {
+        return None;
+    }
+    // SAFETY: the last byte was never written, so the buffer is NUL-terminated.
+    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
+    (!name.is_empty()).then_some(name)
+}
+
+/// The running executable's file name (process.executable.name).
+pub fn executable_name() -> Option<String> {
+    std::env::current_exe().ok()?.file_name().map(|n| n.to_string_lossy().into_owned())
+}
+
+/// The service name when nothing configures one: `unknown_service:<executable>` (OpenTelemetry
+/// resource semantic conventions).
+pub fn default_service_name() -> String {
+    match executable_name() {
+        Some(exe) => format!("unknown_service:{exe}"),
+        None => "unknown_service".to_owned(),
+    }
+}
+
+/// Builds the resource: the user's attributes win over the detected ones, service.name is
+/// the resolved one.
+pub fn build(settings: &Settings) -> Resource {
+    let mut attrs: Vec<KeyValue> = Vec::with_capacity(settings.resource_attributes.len() + 8);
+    attrs.push(text("service.name", &settings.service_name));
+    for (k, v) in &settings.resource_attributes {
+        if k != "service.name" && !attrs.iter().any(|a| &a.key == k) {
+            attrs.push(text(k, v));
+        }
+    }
+    let mut detected = vec![
+        text("telemetry.sdk.name", "otlp-ffi"),
+        text("telemetry.sdk.language", "rust"),
+        text("telemetry.sdk.version", env!("CARGO_PKG_VERSION")),
+        kv("process.pid", any_value::Value::IntValue(i64::from(std::process::id()))),
+        text("os.type", std::env::consts::OS),
+    ];
+    if let Some(exe) = executable_name() {
+        detected.push(text("process.executable.name", &exe));
+    }
+    if let Some(host) = host_name() {
+        detected.push(text("host.name", &host));
+    }
+    for d in detected {
+        if !attrs.iter().any(|a| a.key == d.key) {
+            attrs.push(d);
+        }
+    }
+    Resource { attributes: attrs, dropped_attributes_count: 0, entity_refs: Vec::new() }
+}
+
+/// Adds one resource attribute to a configuration object (`key` and `value` copied). It wins
+/// over the same key from OTEL_RESOURCE_ATTRIBUTES and over detected attributes, so a binding
+/// can say `telemetry.sdk.language=python`; `service.name` here names the service unless an
+/// explicit argument or OTEL_SERVICE_NAME does.
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE,
+/// OTLP_ERROR_INVALID_ARGUMENT (key empty, not UTF-8).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_config_add_resource_attribute(
+    config: *mut otlp_config_t,
+    key: *const c_char,
+    value: *const c_char,
+) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(config, "config")?;
+        let key = unsafe { arg_str(key, "key") }?;
+        let value = unsafe { arg_str(value, "value") }?;
+        if key.is_empty() {
+            return Err(Error::invalid_argument("argument `key` is empty"));
+        }
+        CONFIGS.with(config as usize, |c| {
+            c.resource.retain(|(k, _)| k != key);
+            c.resource.push((key.to_owned(), value.to_owned()));
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn detected_and_user_attributes() {
+        let mut cfg = Config::default();
+        cfg.resource.push(("telemetry.sdk.language".into(), "python".into()));
+        cfg.resource.push(("deployment.environment".into(), "test".into()));
+        let s = Settings::resolve(None, Some("svc"), &cfg, &|_| None).unwrap();
+        let r = build(&s);
+        let get = |k: &str| r.attributes.iter().find(|a| a.key == k).and_then(|a| a.value.clone()?.value);
+        assert_eq!(get("service.name"), Some(any_value::Value::StringValue("svc".into())));
+        assert_eq!(get("telemetry.sdk.language"), Some(any_value::Value::StringValue("python".into())));
+        assert_eq!(get("telemetry.sdk.name"), Some(any_value::Value::StringValue("otlp-ffi".into())));
+        assert_eq!(get("deployment.environment"), Some(any_value::Value::StringValue("test".into())));
+        assert!(
+            matches!(get("process.pid"), Some(any_value::Value::IntValue(p)) if p == i64::from(std::process::id()))
+        );
+        assert!(get("host.name").is_some());
+        assert_eq!(r.attributes.iter().filter(|a| a.key == "telemetry.sdk.language").count(), 1);
+    }
+
+    #[test]
+    fn default_service_name_names_the_executable() {
+        assert!(default_service_name().starts_with("unknown_service:"));
+    }
+}
