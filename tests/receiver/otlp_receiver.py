@@ -118,6 +118,7 @@ def flatten_request(req) -> List[dict]:
                         "resource_schema_url": rs.schema_url,
                         "scope_name": ss.scope.name,
                         "scope_version": ss.scope.version,
+                        "scope_schema_url": ss.schema_url,
                         "name": s.name,
                         "trace_id": s.trace_id.hex(),
                         "span_id": s.span_id.hex(),
@@ -142,6 +143,7 @@ def flatten_request(req) -> List[dict]:
                                 "trace_id": l.trace_id.hex(),
                                 "span_id": l.span_id.hex(),
                                 "trace_state": l.trace_state,
+                                "flags": l.flags,
                                 "attributes": key_values(l.attributes),
                             }
                             for l in s.links
