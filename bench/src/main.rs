@@ -95,6 +95,38 @@ fn serve(stream: TcpStream, counts: Counts) {
     }
 }
 
+/// The measured loop through the C ABI; returns ns per span. Not inlined, so that
+/// `valgrind --tool=callgrind --toggle-collect='*ffi_loop*'` can count its instructions alone.
+#[inline(never)]
+fn ffi_loop(tracer: *mut otlp_ffi::otlp_tracer_t, n: usize) -> f64 {
+    let t0 = Instant::now();
+    for i in 0..n {
+        let mut span = std::ptr::null_mut();
+        unsafe {
+            otlp_span_create(tracer, c"GET /api/orders".as_ptr(), &mut span);
+            otlp_span_set_attribute_string(span, c"http.method".as_ptr(), c"GET".as_ptr());
+            otlp_span_set_attribute_int(span, c"http.status_code".as_ptr(), i as i64);
+            otlp_span_set_attribute_bool(span, c"cache.hit".as_ptr(), i % 2 == 0);
+            otlp_span_end(span);
+        }
+    }
+    t0.elapsed().as_nanos() as f64 / n as f64
+}
+
+/// The same loop on the OpenTelemetry Rust SDK (`--toggle-collect='*sdk_loop*'`).
+#[inline(never)]
+fn sdk_loop(tracer: &opentelemetry_sdk::trace::SdkTracer, n: usize) -> f64 {
+    let t0 = Instant::now();
+    for i in 0..n {
+        let mut span = tracer.start("GET /api/orders");
+        span.set_attribute(KeyValue::new("http.method", "GET"));
+        span.set_attribute(KeyValue::new("http.status_code", i as i64));
+        span.set_attribute(KeyValue::new("cache.hit", i % 2 == 0));
+        span.end();
+    }
+    t0.elapsed().as_nanos() as f64 / n as f64
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -114,20 +146,7 @@ fn main() {
         assert_eq!(otlp_init(endpoint.as_ptr(), c"bench-c-api".as_ptr(), &mut provider), OTLP_OK);
         assert_eq!(otlp_get_tracer(provider, &mut tracer), OTLP_OK);
     }
-    let ffi_round = || {
-        let t0 = Instant::now();
-        for i in 0..n {
-            let mut span = std::ptr::null_mut();
-            unsafe {
-                otlp_span_create(tracer, c"GET /api/orders".as_ptr(), &mut span);
-                otlp_span_set_attribute_string(span, c"http.method".as_ptr(), c"GET".as_ptr());
-                otlp_span_set_attribute_int(span, c"http.status_code".as_ptr(), i as i64);
-                otlp_span_set_attribute_bool(span, c"cache.hit".as_ptr(), i % 2 == 0);
-                otlp_span_end(span);
-            }
-        }
-        t0.elapsed().as_nanos() as f64 / n as f64
-    };
+    let ffi_round = || ffi_loop(tracer, n);
 
     // The OpenTelemetry Rust SDK directly.
     let exporter = opentelemetry_otlp::SpanExporter::builder()
@@ -140,17 +159,7 @@ fn main() {
         .with_resource(opentelemetry_sdk::Resource::builder().with_service_name("bench-rust-sdk").build())
         .build();
     let sdk_tracer = sdk.tracer("bench");
-    let sdk_round = || {
-        let t0 = Instant::now();
-        for i in 0..n {
-            let mut span = sdk_tracer.start("GET /api/orders");
-            span.set_attribute(KeyValue::new("http.method", "GET"));
-            span.set_attribute(KeyValue::new("http.status_code", i as i64));
-            span.set_attribute(KeyValue::new("cache.hit", i % 2 == 0));
-            span.end();
-        }
-        t0.elapsed().as_nanos() as f64 / n as f64
-    };
+    let sdk_round = || sdk_loop(&sdk_tracer, n);
 
     // Warm up both, then interleave rounds so machine noise hits both alike.
     ffi_round();
