@@ -193,10 +193,12 @@ impl SpanData {
     }
 }
 
-/// A live span: its identity always, its data only while it records.
+/// A live span: its identity always, its data only while it records. The data is boxed so
+/// that moving a span into its slot, out of it and onto the export queue moves a pointer,
+/// not a few hundred bytes.
 pub struct SpanState {
     pub provider_id: u64,
-    pub data: SpanData,
+    pub data: Box<SpanData>,
     pipeline: Option<Arc<Pipeline>>,
 }
 
@@ -330,7 +332,7 @@ pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Res
     // A span that is not sampled does not record but keeps its identity for propagation.
     let pipeline = if sampled { tracer.pipeline().cloned() } else { None };
     let start_ns = opts.start_ns.unwrap_or_else(now_ns);
-    let mut data = SpanData {
+    let mut data = Box::new(SpanData {
         ctx,
         parent_span_id,
         parent_is_remote,
@@ -347,7 +349,7 @@ pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Res
         status_code: 0,
         status_message: String::new(),
         scope: tracer.scope.clone(),
-    };
+    });
     if let Some(p) = &pipeline {
         p.span_started();
         data.arena = Arena::with_capacity(name.len() + 96);

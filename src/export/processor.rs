@@ -26,7 +26,7 @@ const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 struct Queue {
-    spans: VecDeque<SpanData>,
+    spans: VecDeque<Box<SpanData>>,
     /// Encoded requests that failed, with their span counts, oldest first.
     retry: VecDeque<(Vec<u8>, u64)>,
     retry_spans: usize,
@@ -99,7 +99,7 @@ impl Pipeline {
     }
 
     /// Queues an ended span; never blocks on export.
-    pub fn span_ended(&self, span: SpanData) {
+    pub fn span_ended(&self, span: Box<SpanData>) {
         self.stats.span_ended();
         if self.is_shut_down() {
             self.stats.dropped(1);
@@ -172,7 +172,7 @@ impl Pipeline {
                     if n == 0 {
                         break;
                     }
-                    let batch: Vec<SpanData> = q.spans.drain(..n).collect();
+                    let batch: Vec<SpanData> = q.spans.drain(..n).map(|b| *b).collect();
                     drop(q);
                     (encode::request(batch, resource).encode_to_vec(), n as u64)
                 }

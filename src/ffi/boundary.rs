@@ -49,6 +49,12 @@ pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
     }
     // SAFETY: non-NULL and NUL-terminated per the function contract.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    // Most keys and values are ASCII: a word-at-a-time check is much cheaper than full UTF-8
+    // validation of short strings.
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         Error::invalid_argument(format!("argument `{name}` is not valid UTF-8 at byte {}", e.valid_up_to()))
     })
