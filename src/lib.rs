@@ -26,6 +26,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod export;
+pub mod fork;
 pub mod provider;
 pub mod resource;
 pub mod sampler;

@@ -27,6 +27,8 @@ pub struct Provider {
     pub default_tracer: usize,
     pub settings: Settings,
     pipeline: Option<Arc<Pipeline>>,
+    /// Fork generation at creation (see crate::fork).
+    generation: u64,
     /// Tracers handed out by `otlp_get_tracer_with_scope`, one per distinct scope.
     scoped: Mutex<HashMap<Scope, usize>>,
     // Declared last: the runtime outlives the pipeline handle above.
@@ -38,11 +40,24 @@ impl Provider {
         self.pipeline.as_ref().map(|p| p.stats()).unwrap_or_default()
     }
 
+    fn check_not_forked(&self) -> Result<()> {
+        if self.generation == crate::fork::generation() {
+            return Ok(());
+        }
+        Err(Error::new(
+            otlp_error_t::OTLP_ERROR_EXPORT_FAILED,
+            "this provider was created before fork(): its export thread lives in the parent \
+             process, so nothing recorded here can be exported; create a new provider in the child",
+        ))
+    }
+
     pub fn force_flush(&self, timeout: Duration) -> Result<()> {
+        self.check_not_forked()?;
         self.pipeline.as_ref().map_or(Ok(()), |p| p.force_flush(timeout))
     }
 
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
+        self.check_not_forked()?;
         self.pipeline.as_ref().map_or(Ok(()), |p| p.shutdown(timeout))
     }
 
@@ -88,7 +103,15 @@ pub fn create(settings: Settings) -> Result<usize> {
         settings.sampler.clone(),
         pipeline.clone(),
     )))?;
-    let provider = Provider { id, default_tracer, settings, pipeline, scoped: Mutex::default(), _runtime: runtime };
+    let provider = Provider {
+        id,
+        default_tracer,
+        settings,
+        pipeline,
+        generation: crate::fork::generation(),
+        scoped: Mutex::default(),
+        _runtime: runtime,
+    };
     PROVIDERS.insert(Arc::new(provider)).inspect_err(|_| {
         let _ = TRACERS.remove(default_tracer);
     })
@@ -97,7 +120,10 @@ pub fn create(settings: Settings) -> Result<usize> {
 /// Shuts a provider down and invalidates it with everything derived from it.
 pub fn free(handle: usize) -> Result<()> {
     let provider = PROVIDERS.remove(handle)?;
-    let outcome = provider.shutdown(provider.settings.shutdown_bound());
+    // In a forked child there is nothing to deliver with: free without waiting.
+    let outcome = provider
+        .shutdown(provider.settings.shutdown_bound())
+        .or_else(|e| if provider.generation == crate::fork::generation() { Err(e) } else { Ok(()) });
     drop(TRACERS.remove_where(|t| t.provider_id == provider.id));
     crate::span::forget_provider(provider.id);
     drop(provider);

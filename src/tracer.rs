@@ -34,17 +34,20 @@ pub struct Tracer {
     pub scope: Arc<Scope>,
     pub sampler: Sampler,
     pipeline: Option<Arc<Pipeline>>,
+    /// Fork generation of the provider: in a forked child the pipeline has no export thread.
+    generation: u64,
 }
 
 impl Tracer {
     pub fn new(provider_id: u64, scope: Scope, sampler: Sampler, pipeline: Option<Arc<Pipeline>>) -> Self {
-        Self { provider_id, scope: Arc::new(scope), sampler, pipeline }
+        Self { provider_id, scope: Arc::new(scope), sampler, pipeline, generation: crate::fork::generation() }
     }
 
-    /// The pipeline new spans record into, or `None` once the provider is shut down (or the
-    /// SDK is disabled): spans are then non-recording.
+    /// The pipeline new spans record into, or `None` once the provider is shut down, the SDK
+    /// is disabled, or this is a forked child of the process that created the provider: spans
+    /// are then non-recording (they still propagate).
     pub fn pipeline(&self) -> Option<&Arc<Pipeline>> {
-        self.pipeline.as_ref().filter(|p| !p.is_shut_down())
+        self.pipeline.as_ref().filter(|p| !p.is_shut_down() && self.generation == crate::fork::generation())
     }
 }
 

@@ -12,9 +12,20 @@ use tokio::runtime::{Builder, Handle, Runtime};
 struct Shared {
     runtime: Option<Runtime>,
     users: usize,
+    /// The fork generation the runtime was started in (see crate::fork).
+    generation: u64,
 }
 
-static SHARED: Mutex<Shared> = Mutex::new(Shared { runtime: None, users: 0 });
+static SHARED: Mutex<Shared> = Mutex::new(Shared { runtime: None, users: 0, generation: 0 });
+
+/// A runtime inherited through fork() has no threads in this process and its locks may be
+/// held by threads that no longer exist: never touch it, leak it.
+fn abandon_if_forked(shared: &mut Shared) {
+    if shared.runtime.is_some() && shared.generation != crate::fork::generation() {
+        std::mem::forget(shared.runtime.take());
+        shared.users = 0;
+    }
+}
 
 /// A counted reference to the shared runtime; the runtime stops when the last one drops.
 pub struct RuntimeRef {
@@ -23,7 +34,9 @@ pub struct RuntimeRef {
 
 impl RuntimeRef {
     pub fn acquire() -> Result<Self> {
+        crate::fork::install();
         let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        abandon_if_forked(&mut shared);
         let handle = match &shared.runtime {
             Some(rt) => rt.handle().clone(),
             None => {
@@ -41,6 +54,7 @@ impl RuntimeRef {
                     })?;
                 let h = rt.handle().clone();
                 shared.runtime = Some(rt);
+                shared.generation = crate::fork::generation();
                 h
             }
         };
@@ -57,6 +71,7 @@ impl Drop for RuntimeRef {
     fn drop(&mut self) {
         let runtime = {
             let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+            abandon_if_forked(&mut shared);
             shared.users = shared.users.saturating_sub(1);
             if shared.users == 0 { shared.runtime.take() } else { None }
         };

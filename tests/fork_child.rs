@@ -1,0 +1,96 @@
+//! fork(): in a child, a provider created by the parent stops recording and returns at once
+//! from flush/shutdown/free, and a provider created in the child exports on a fresh runtime.
+//! (One test in its own binary: the process forks with no other test threads around.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use otlp_ffi::error::otlp_error_t::*;
+use otlp_ffi::provider::*;
+use otlp_ffi::span::*;
+use otlp_ffi::stats::{otlp_stats_t, otlp_tracer_provider_get_stats};
+use otlp_ffi::tracer::otlp_get_tracer;
+use std::ptr::null_mut;
+use std::time::{Duration, Instant};
+
+unsafe extern "C" {
+    fn fork() -> i32;
+    fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
+    fn _exit(code: i32) -> !;
+}
+
+fn child_checks(parent_provider: *mut otlp_ffi::otlp_tracer_provider_t) -> i32 {
+    unsafe {
+        // The parent's provider: spans do not record, flush/free return at once.
+        let mut t = null_mut();
+        if otlp_get_tracer(parent_provider, &mut t) != OTLP_OK {
+            return 10;
+        }
+        let mut s = null_mut();
+        if otlp_span_create(t, c"in-child".as_ptr(), &mut s) != OTLP_OK {
+            return 11;
+        }
+        let mut rec = true;
+        if otlp_span_is_recording(s, &mut rec) != OTLP_OK || rec {
+            return 12;
+        }
+        otlp_span_end(s);
+        let t0 = Instant::now();
+        if otlp_tracer_provider_force_flush(parent_provider, 5000) != OTLP_ERROR_EXPORT_FAILED {
+            return 13;
+        }
+        otlp_tracer_provider_free(parent_provider);
+        if t0.elapsed() > Duration::from_millis(500) {
+            return 14;
+        }
+        // A provider made in the child has a working export runtime: a flush against a closed
+        // port fails after its retries (a dead runtime would time out instead).
+        let mut p = null_mut();
+        if otlp_init(c"http://127.0.0.1:9".as_ptr(), c"child".as_ptr(), &mut p) != OTLP_OK {
+            return 15;
+        }
+        let mut t2 = null_mut();
+        otlp_get_tracer(p, &mut t2);
+        let mut s2 = null_mut();
+        otlp_span_create(t2, c"child-span".as_ptr(), &mut s2);
+        otlp_span_end(s2);
+        let code = otlp_tracer_provider_force_flush(p, 8000);
+        if code != OTLP_ERROR_EXPORT_FAILED {
+            return 16;
+        }
+        let mut st = otlp_stats_t::default();
+        otlp_tracer_provider_get_stats(p, &mut st);
+        if st.spans_started != 1 || st.export_failures == 0 {
+            return 17;
+        }
+        otlp_tracer_provider_free(p);
+    }
+    0
+}
+
+#[test]
+fn providers_across_fork() {
+    let mut p = null_mut();
+    assert_eq!(unsafe { otlp_init(c"http://127.0.0.1:9".as_ptr(), c"parent".as_ptr(), &mut p) }, OTLP_OK);
+    let pid = unsafe { fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = child_checks(p);
+        unsafe { _exit(code) };
+    }
+    let mut status = 0;
+    assert_eq!(unsafe { waitpid(pid, &mut status, 0) }, pid);
+    let exit_code = (status >> 8) & 0xff;
+    assert_eq!(status & 0x7f, 0, "child killed by signal {}", status & 0x7f);
+    assert_eq!(exit_code, 0, "child check {exit_code} failed (see child_checks)");
+    // The parent is unaffected.
+    let mut t = null_mut();
+    let mut s = null_mut();
+    unsafe {
+        assert_eq!(otlp_get_tracer(p, &mut t), OTLP_OK);
+        assert_eq!(otlp_span_create(t, c"in-parent".as_ptr(), &mut s), OTLP_OK);
+        let mut rec = false;
+        assert_eq!(otlp_span_is_recording(s, &mut rec), OTLP_OK);
+        assert!(rec);
+        otlp_span_end(s);
+        otlp_tracer_provider_free(p);
+    }
+}
