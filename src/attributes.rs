@@ -6,7 +6,7 @@
 //! OTLP types happens on the export thread.
 
 use crate::error::{Error, Result};
-use crate::ffi::boundary::arg_str;
+use crate::ffi::boundary::{StrFault, c_str};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value};
 use std::ffi::c_char;
 
@@ -218,70 +218,87 @@ impl AttrList {
 ///
 /// # Safety
 /// `ptr` is NULL or valid for `count` reads of `T`.
-unsafe fn c_slice<'a, T>(ptr: *const T, count: usize, what: &str) -> Result<&'a [T]> {
+unsafe fn c_slice<'a, T>(ptr: *const T, count: usize) -> Option<&'a [T]> {
     if count == 0 {
-        return Ok(&[]);
-    }
-    if ptr.is_null() {
-        return Err(Error::null_pointer(what));
+        return Some(&[]);
     }
     // SAFETY: non-NULL and valid for `count` elements per the caller.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
+    (!ptr.is_null()).then(|| unsafe { std::slice::from_raw_parts(ptr, count) })
+}
+
+/// What is wrong with one attribute; turned into a message (naming the entry) only when a call
+/// fails, so the success path formats nothing.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Key(StrFault),
+    EmptyKey,
+    StringValue(StrFault),
+    NullItems,
+    Item(usize, StrFault),
+    Type(i32),
+}
+
+impl Fault {
+    fn error(self, name: &str, i: usize) -> Error {
+        match self {
+            Fault::Key(f) => f.error(&format!("{name}[{i}].key")),
+            Fault::EmptyKey => Error::invalid_argument(format!("argument `{name}[{i}].key` is empty")),
+            Fault::StringValue(f) => f.error(&format!("{name}[{i}].value.string_value")),
+            Fault::NullItems => Error::null_pointer(&format!("{name}[{i}].value.array_value.items")),
+            Fault::Item(j, f) => f.error(&format!("{name}[{i}].value.array_value.items[{j}]")),
+            Fault::Type(t) => Error::invalid_argument(format!(
+                "argument `{name}[{i}].type` is {t}, not an otlp_attribute_type_t (1..=8)"
+            )),
+        }
+    }
 }
 
 /// Reads one tagged attribute from C memory.
 ///
 /// # Safety
 /// `a`'s pointers are NULL or valid as its tag says.
-unsafe fn read_one<'a>(a: &otlp_attribute_t, what: &str) -> Result<(&'a str, Value<'a>)> {
-    let key = unsafe { arg_str(a.key, &format!("{what}.key")) }?;
+unsafe fn read_one<'a>(a: &otlp_attribute_t) -> std::result::Result<(&'a str, Value<'a>), Fault> {
+    let key = unsafe { c_str(a.key) }.map_err(Fault::Key)?;
     if key.is_empty() {
-        return Err(Error::invalid_argument(format!("argument `{what}.key` is empty")));
+        return Err(Fault::EmptyKey);
     }
-    let array = |name: &str| -> Result<(*const std::ffi::c_void, usize)> {
-        // SAFETY: the tag says `array_value` was written.
+    // SAFETY (closure): only called when the tag says `array_value` was written.
+    let items = |_: ()| -> std::result::Result<(*const std::ffi::c_void, usize), Fault> {
         let arr = unsafe { a.value.array_value };
-        if arr.len > 0 && arr.items.is_null() {
-            return Err(Error::null_pointer(&format!("{what}.value.array_value.items ({name})")));
-        }
-        Ok((arr.items, arr.len))
+        if arr.len > 0 && arr.items.is_null() { Err(Fault::NullItems) } else { Ok((arr.items, arr.len)) }
     };
     // SAFETY (each arm): the tag says which member the caller wrote; a bool is read as its
     // byte so that a malformed bool never becomes a Rust `bool`.
     let value = match a.r#type {
-        1 => Value::Str(unsafe { arg_str(a.value.string_value, &format!("{what}.value.string_value")) }?),
+        1 => Value::Str(unsafe { c_str(a.value.string_value) }.map_err(Fault::StringValue)?),
         2 => Value::Bool(unsafe { std::ptr::addr_of!(a.value).cast::<u8>().read() } != 0),
         3 => Value::Int(unsafe { a.value.int_value }),
         4 => Value::Double(unsafe { a.value.double_value }),
         5 => {
-            let (items, len) = array("strings")?;
-            let ptrs = unsafe { c_slice(items.cast::<*const c_char>(), len, what) }?;
+            let (p, len) = items(())?;
+            let ptrs = unsafe { c_slice(p.cast::<*const c_char>(), len) }.ok_or(Fault::NullItems)?;
             let mut out = Vec::with_capacity(len);
-            for (i, p) in ptrs.iter().enumerate() {
-                out.push(Value::Str(unsafe { arg_str(*p, &format!("{what}.value.array_value[{i}]")) }?));
+            for (j, s) in ptrs.iter().enumerate() {
+                out.push(Value::Str(unsafe { c_str(*s) }.map_err(|f| Fault::Item(j, f))?));
             }
             Value::Array(out)
         }
         6 => {
-            let (items, len) = array("bools")?;
-            let bytes = unsafe { c_slice(items.cast::<u8>(), len, what) }?;
+            let (p, len) = items(())?;
+            let bytes = unsafe { c_slice(p.cast::<u8>(), len) }.ok_or(Fault::NullItems)?;
             Value::Array(bytes.iter().map(|b| Value::Bool(*b != 0)).collect())
         }
         7 => {
-            let (items, len) = array("ints")?;
-            let ints = unsafe { c_slice(items.cast::<i64>(), len, what) }?;
+            let (p, len) = items(())?;
+            let ints = unsafe { c_slice(p.cast::<i64>(), len) }.ok_or(Fault::NullItems)?;
             Value::Array(ints.iter().map(|i| Value::Int(*i)).collect())
         }
         8 => {
-            let (items, len) = array("doubles")?;
-            let ds = unsafe { c_slice(items.cast::<f64>(), len, what) }?;
+            let (p, len) = items(())?;
+            let ds = unsafe { c_slice(p.cast::<f64>(), len) }.ok_or(Fault::NullItems)?;
             Value::Array(ds.iter().map(|d| Value::Double(*d)).collect())
         }
-        t => {
-            return Err(Error::invalid_argument(format!(
-                "argument `{what}.type` is {t}, not an otlp_attribute_type_t (1..=8)"
-            )));
-        }
+        t => return Err(Fault::Type(t)),
     };
     Ok((key, value))
 }
@@ -297,8 +314,12 @@ pub unsafe fn read_c_attributes<'a>(
     count: usize,
     name: &str,
 ) -> Result<Vec<(&'a str, Value<'a>)>> {
-    let entries = unsafe { c_slice(attrs, count, name) }?;
-    entries.iter().enumerate().map(|(i, a)| unsafe { read_one(a, &format!("{name}[{i}]")) }).collect()
+    let entries = unsafe { c_slice(attrs, count) }.ok_or_else(|| Error::null_pointer(name))?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, a) in entries.iter().enumerate() {
+        out.push(unsafe { read_one(a) }.map_err(|f| f.error(name, i))?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

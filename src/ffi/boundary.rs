@@ -39,13 +39,33 @@ pub fn panic_error(payload: Box<dyn Any + Send>) -> Error {
     Error::internal(format!("internal panic caught at the C boundary: {text}"))
 }
 
-/// Borrows a NUL-terminated UTF-8 string argument.
+/// Why a C string could not be borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrFault {
+    Null,
+    /// Not UTF-8; valid up to this byte.
+    NotUtf8(usize),
+}
+
+impl StrFault {
+    /// The error for argument `name` (formatted only when a call actually fails).
+    pub fn error(self, name: &str) -> Error {
+        match self {
+            StrFault::Null => Error::null_pointer(name),
+            StrFault::NotUtf8(at) => {
+                Error::invalid_argument(format!("argument `{name}` is not valid UTF-8 at byte {at}"))
+            }
+        }
+    }
+}
+
+/// Borrows a NUL-terminated UTF-8 string without building any message.
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string that outlives the returned borrow.
-pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Error> {
+pub unsafe fn c_str<'a>(ptr: *const c_char) -> Result<&'a str, StrFault> {
     if ptr.is_null() {
-        return Err(Error::null_pointer(name));
+        return Err(StrFault::Null);
     }
     // SAFETY: non-NULL and NUL-terminated per the function contract.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
@@ -55,9 +75,15 @@ pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
         // SAFETY: ASCII is valid UTF-8.
         return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
     }
-    std::str::from_utf8(bytes).map_err(|e| {
-        Error::invalid_argument(format!("argument `{name}` is not valid UTF-8 at byte {}", e.valid_up_to()))
-    })
+    std::str::from_utf8(bytes).map_err(|e| StrFault::NotUtf8(e.valid_up_to()))
+}
+
+/// Borrows a NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives the returned borrow.
+pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Error> {
+    unsafe { c_str(ptr) }.map_err(|f| f.error(name))
 }
 
 /// Like [`arg_str`], but NULL is allowed and means "absent".
