@@ -32,6 +32,11 @@ enum Kind {
     Sampler,
     Ratio,
     Bool,
+    Protocol,
+    Compression,
+    Exporter,
+    /// A file path: only its syntax (not empty) is checked here; the file is read at init.
+    Path,
 }
 
 /// Every supported key, with how its value is validated.
@@ -59,9 +64,22 @@ const KEYS: &[(&str, Kind)] = &[
     ("OTEL_SPAN_LINK_COUNT_LIMIT", Kind::Limit),
     ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", Kind::Limit),
     ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", Kind::Limit),
+    ("OTEL_TRACES_EXPORTER", Kind::Exporter),
+    ("OTEL_EXPORTER_OTLP_PROTOCOL", Kind::Protocol),
+    ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", Kind::Protocol),
+    ("OTEL_EXPORTER_OTLP_COMPRESSION", Kind::Compression),
+    ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", Kind::Compression),
+    ("OTEL_EXPORTER_OTLP_CERTIFICATE", Kind::Path),
+    ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", Kind::Path),
+    ("OTEL_EXPORTER_OTLP_CLIENT_KEY", Kind::Path),
+    ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", Kind::Path),
+    ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", Kind::Path),
+    ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", Kind::Path),
 ];
 
 pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
+/// The default endpoint when the protocol is gRPC.
+pub(crate) const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
 const TRACES_PATH: &str = "/v1/traces";
 /// The longest any flush, shutdown or free waits by default, whatever the timeouts say.
 pub(crate) const MAX_SHUTDOWN_BOUND: Duration = Duration::from_secs(30);
@@ -111,15 +129,106 @@ fn validate(kind: Kind, value: &str) -> std::result::Result<(), String> {
         Kind::Sampler => Sampler::parse(value, None).map(drop),
         Kind::Ratio => parse_ratio(value).map(drop),
         Kind::Bool => parse_bool(value).map(drop),
+        Kind::Protocol => Protocol::parse(value).map(drop),
+        Kind::Compression => Compression::parse(value).map(drop),
+        Kind::Exporter => TracesExporter::parse(value).map(drop),
+        Kind::Path => parse_path(value).map(drop),
     }
+}
+
+/// How spans travel to the collector (OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP/HTTP with protobuf bodies (`application/x-protobuf`), the default.
+    #[default]
+    HttpProtobuf,
+    /// OTLP/HTTP with the OTLP JSON mapping (`application/json`).
+    HttpJson,
+    /// OTLP/gRPC (HTTP/2), the endpoint used as given.
+    Grpc,
+}
+
+impl Protocol {
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "http/protobuf" => Ok(Self::HttpProtobuf),
+            "http/json" => Ok(Self::HttpJson),
+            "grpc" => Ok(Self::Grpc),
+            _ => Err("not one of `http/protobuf`, `http/json`, `grpc`".to_owned()),
+        }
+    }
+}
+
+/// Compression of export requests (OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+}
+
+impl Compression {
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "gzip" => Ok(Self::Gzip),
+            _ => Err("not `gzip` or `none`".to_owned()),
+        }
+    }
+}
+
+/// Where ended spans go (OTEL_TRACES_EXPORTER).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TracesExporter {
+    /// OTLP to the configured endpoint, the default.
+    #[default]
+    Otlp,
+    /// One readable line per span on stderr.
+    Console,
+    /// Nothing is exported: ended spans are discarded and counted as dropped.
+    None,
+}
+
+impl TracesExporter {
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "otlp" => Ok(Self::Otlp),
+            "console" => Ok(Self::Console),
+            "none" => Ok(Self::None),
+            _ => Err("not one of `otlp`, `console`, `none` (one exporter only)".to_owned()),
+        }
+    }
+}
+
+fn parse_path(value: &str) -> std::result::Result<String, String> {
+    let path = value.trim();
+    if path.is_empty() { Err("the path is empty".to_owned()) } else { Ok(path.to_owned()) }
+}
+
+/// A file named by a setting, with the key it came from (for error messages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigPath {
+    pub key: &'static str,
+    pub path: String,
+}
+
+/// TLS files of the OTLP exporter; read (and validated) when the provider is created.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// PEM CA certificate(s) trusted instead of the system roots
+    /// (OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE).
+    pub certificate: Option<ConfigPath>,
+    /// PEM client private key for mTLS (OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY).
+    pub client_key: Option<ConfigPath>,
+    /// PEM client certificate chain for mTLS (OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE).
+    pub client_certificate: Option<ConfigPath>,
 }
 
 fn parse_url(value: &str) -> std::result::Result<reqwest::Url, String> {
     let url = reqwest::Url::parse(value.trim()).map_err(|e| format!("not a URL ({e})"))?;
     match url.scheme() {
-        "http" => Ok(url),
-        "https" => Err("https needs TLS support, which this build does not include yet".to_owned()),
-        other => Err(format!("scheme `{other}` is not http")),
+        "http" | "https" => Ok(url),
+        other => Err(format!("scheme `{other}` is not http or https")),
     }
 }
 
@@ -230,6 +339,13 @@ pub struct Settings {
     pub sdk_disabled: bool,
     pub sampler: Sampler,
     pub limits: SpanLimits,
+    /// OTEL_TRACES_EXPORTER.
+    pub exporter: TracesExporter,
+    /// OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL; decides how `traces_endpoint` was derived.
+    pub protocol: Protocol,
+    /// OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION.
+    pub compression: Compression,
+    pub tls: TlsFiles,
 }
 
 impl Settings {
@@ -251,6 +367,38 @@ impl Sources<'_> {
         if let Some(v) = self.config.get(key) {
             return Some(v.to_owned());
         }
+        self.env_value(key)
+    }
+
+    /// A signal-specific key and its general form (`OTEL_EXPORTER_OTLP_TRACES_X`,
+    /// `OTEL_EXPORTER_OTLP_X`): the config object first (specific, then general), then the
+    /// environment (specific, then general).
+    fn pair(&self, traces_key: &str, general_key: &str) -> Option<String> {
+        self.config
+            .get(traces_key)
+            .or_else(|| self.config.get(general_key))
+            .map(str::to_owned)
+            .or_else(|| self.env_value(traces_key))
+            .or_else(|| self.env_value(general_key))
+    }
+
+    /// The key of `pair` that supplied the value (for messages naming the setting).
+    fn pair_key(&self, traces_key: &'static str, general_key: &'static str) -> Option<ConfigPath> {
+        let path = |k: &'static str, v: &str| parse_path(v).ok().map(|path| ConfigPath { key: k, path });
+        if let Some(v) = self.config.get(traces_key) {
+            return path(traces_key, v);
+        }
+        if let Some(v) = self.config.get(general_key) {
+            return path(general_key, v);
+        }
+        if let Some(v) = self.env_value(traces_key) {
+            return path(traces_key, &v);
+        }
+        self.env_value(general_key).and_then(|v| path(general_key, &v))
+    }
+
+    /// An environment value, validated; an invalid one is ignored with a warning on stderr.
+    fn env_value(&self, key: &str) -> Option<String> {
         let v = (self.env)(key)?;
         if v.trim().is_empty() {
             return None;
@@ -271,6 +419,15 @@ impl Sources<'_> {
         // as unset rather than panic.
         self.raw(key).and_then(|v| parse(&v).ok())
     }
+
+    fn parsed_pair<T>(
+        &self,
+        traces_key: &str,
+        general_key: &str,
+        parse: impl Fn(&str) -> std::result::Result<T, String>,
+    ) -> Option<T> {
+        self.pair(traces_key, general_key).and_then(|v| parse(&v).ok())
+    }
 }
 
 impl Settings {
@@ -285,8 +442,26 @@ impl Settings {
         let src = Sources { config, env };
         let invalid = |what: &str, why: String| Error::invalid_argument(format!("argument `{what}`: {why}"));
 
+        let exporter = src.parsed("OTEL_TRACES_EXPORTER", TracesExporter::parse).unwrap_or_default();
+        let protocol = src
+            .parsed_pair("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL", Protocol::parse)
+            .unwrap_or_default();
+        let compression = src
+            .parsed_pair("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION", Compression::parse)
+            .unwrap_or_default();
+        let tls = TlsFiles {
+            certificate: src.pair_key("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"),
+            client_key: src.pair_key("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"),
+            client_certificate: src
+                .pair_key("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"),
+        };
+        // A base endpoint gets `/v1/traces` for OTLP/HTTP; gRPC uses every endpoint as given.
+        let grpc = protocol == Protocol::Grpc;
+        let base_url = |e: &str| if grpc { parse_url(e).map(String::from) } else { signal_url(e) };
+        let default_endpoint = if grpc { DEFAULT_GRPC_ENDPOINT } else { DEFAULT_ENDPOINT };
+
         let traces_endpoint = match endpoint.filter(|e| !e.is_empty()) {
-            Some(e) => signal_url(e).map_err(|why| invalid("endpoint", format!("`{e}` is invalid: {why}")))?,
+            Some(e) => base_url(e).map_err(|why| invalid("endpoint", format!("`{e}` is invalid: {why}")))?,
             None => {
                 let from = |k: &str| config.get(k).map(str::to_owned);
                 let direct = from("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").or_else(|| {
@@ -300,8 +475,8 @@ impl Settings {
                     Some(url) => parse_url(&url).map(String::from).map_err(|why| invalid("endpoint", why))?,
                     None => {
                         let base =
-                            src.raw("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-                        signal_url(&base).map_err(|why| invalid("endpoint", why))?
+                            src.raw("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| default_endpoint.to_owned());
+                        base_url(&base).map_err(|why| invalid("endpoint", why))?
                     }
                 }
             }
@@ -320,12 +495,11 @@ impl Settings {
             .unwrap_or_else(crate::resource::default_service_name);
 
         let headers = src
-            .parsed("OTEL_EXPORTER_OTLP_TRACES_HEADERS", parse_headers)
-            .or_else(|| src.parsed("OTEL_EXPORTER_OTLP_HEADERS", parse_headers))
+            .parsed_pair("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", parse_headers)
             .unwrap_or_default();
         let millis = |k: &str| src.parsed(k, |v| parse_millis(v, true));
-        let export_timeout = millis("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
-            .or_else(|| millis("OTEL_EXPORTER_OTLP_TIMEOUT"))
+        let export_timeout = src
+            .parsed_pair("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", |v| parse_millis(v, true))
             .unwrap_or(Duration::from_secs(10));
         let max_queue_size = src.parsed("OTEL_BSP_MAX_QUEUE_SIZE", parse_count).unwrap_or(2048);
         let max_export_batch_size =
@@ -378,6 +552,10 @@ impl Settings {
             sdk_disabled,
             sampler,
             limits,
+            exporter,
+            protocol,
+            compression,
+            tls,
         })
     }
 }
@@ -564,6 +742,81 @@ mod tests {
         assert_eq!(s.sampler, Sampler::AlwaysOff, "config beats environment");
         let bad = env_of(&[("OTEL_TRACES_SAMPLER", "sometimes")]);
         assert_eq!(Settings::resolve(None, None, &Config::default(), &bad).unwrap().sampler, Sampler::default());
+    }
+
+    #[test]
+    fn transport_keys() {
+        let c = Config::default();
+        let s = Settings::resolve(None, None, &c, &env_of(&[])).unwrap();
+        assert_eq!(
+            (s.exporter, s.protocol, s.compression),
+            (TracesExporter::Otlp, Protocol::HttpProtobuf, Compression::None)
+        );
+        assert_eq!(s.tls, TlsFiles::default());
+
+        // gRPC: default port 4317, every endpoint used as given.
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+        let s = Settings::resolve(None, None, &c, &env).unwrap();
+        assert_eq!((s.protocol, s.traces_endpoint.as_str()), (Protocol::Grpc, "http://localhost:4317/"));
+        let s = Settings::resolve(Some("https://h:4317"), None, &c, &env).unwrap();
+        assert_eq!(s.traces_endpoint, "https://h:4317/");
+        let env =
+            env_of(&[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:9")]);
+        assert_eq!(Settings::resolve(None, None, &c, &env).unwrap().traces_endpoint, "http://c:9/");
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c")]);
+        let s = Settings::resolve(None, None, &c, &env).unwrap();
+        assert_eq!((s.protocol, s.traces_endpoint.as_str()), (Protocol::HttpJson, "https://c/v1/traces"));
+
+        // Signal-specific beats general; the config object beats the environment as a whole.
+        let env = env_of(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "none"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "100"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/env/ca.pem"),
+        ]);
+        let s = Settings::resolve(None, None, &c, &env).unwrap();
+        assert_eq!((s.compression, s.protocol), (Compression::Gzip, Protocol::HttpJson));
+        assert_eq!(
+            s.tls.certificate,
+            Some(ConfigPath { key: "OTEL_EXPORTER_OTLP_CERTIFICATE", path: "/env/ca.pem".into() })
+        );
+        let mut cfg = Config::default();
+        cfg.set("OTEL_EXPORTER_OTLP_COMPRESSION", "none").unwrap();
+        cfg.set("OTEL_EXPORTER_OTLP_PROTOCOL", "GRPC").unwrap();
+        cfg.set("OTEL_EXPORTER_OTLP_TIMEOUT", "200").unwrap();
+        cfg.set("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", " /cfg/ca.pem ").unwrap();
+        cfg.set("OTEL_TRACES_EXPORTER", "console").unwrap();
+        let s = Settings::resolve(None, None, &cfg, &env).unwrap();
+        assert_eq!(
+            (s.compression, s.protocol, s.exporter),
+            (Compression::None, Protocol::Grpc, TracesExporter::Console)
+        );
+        assert_eq!(s.export_timeout, Duration::from_millis(200));
+        assert_eq!(
+            s.tls.certificate,
+            Some(ConfigPath { key: "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", path: "/cfg/ca.pem".into() })
+        );
+
+        // otlp_config_set checks syntax only; the environment warns and falls back.
+        let mut c = Config::default();
+        for (k, v) in [
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http"),
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd"),
+            ("OTEL_TRACES_EXPORTER", "otlp,console"),
+            ("OTEL_TRACES_EXPORTER", "zipkin"),
+            ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "  "),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "grpc://h:4317"),
+        ] {
+            let e = c.set(k, v).unwrap_err();
+            assert!(e.message.contains(k), "{}", e.message);
+        }
+        c.set("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/does/not/exist.pem").unwrap();
+        c.set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector.example:4318").unwrap();
+        c.set("OTEL_TRACES_EXPORTER", "none").unwrap();
+        let bad = env_of(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"), ("OTEL_TRACES_EXPORTER", "zipkin")]);
+        let s = Settings::resolve(None, None, &Config::default(), &bad).unwrap();
+        assert_eq!((s.protocol, s.exporter), (Protocol::HttpProtobuf, TracesExporter::Otlp));
     }
 
     #[test]

@@ -125,6 +125,15 @@ pub fn request(batch: Vec<SpanData>, resource: &Resource) -> ExportTraceServiceR
     }
 }
 
+/// Gzip-compresses an encoded request.
+pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder =
+        flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 4 + 64), flate2::Compression::default());
+    encoder.write_all(data)?;
+    encoder.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,163 +1,175 @@
-//! OTLP/HTTP (protobuf) transport with the retry rules of the OTLP specification.
+//! OTLP/HTTP: one POST per export to the traces URL, protobuf (`application/x-protobuf`) or
+//! JSON (`application/json`) bodies, `Content-Encoding: gzip` when compression is on.
 //!
-//! One export = one request body, sent until it is acknowledged, a non-retryable answer
-//! arrives, three retries are spent, or the export timeout (OTEL_EXPORTER_OTLP_TIMEOUT) runs
-//! out. 429/502/503/504 and connection failures are retried with exponential backoff and
-//! jitter; a `Retry-After` (seconds) from the server replaces the backoff delay.
+//! A 2xx answer acknowledges the batch; its body (same encoding as the request) may report a
+//! partial success. 429, 502, 503 and 504 are retried (honouring `Retry-After`, seconds or
+//! HTTP-date); connection failures are retried; any other status is final. The message of a
+//! `google.rpc.Status` error body is quoted in the error.
 
-use crate::config::Settings;
-use crate::error::{Error, Result, otlp_error_t};
-use crate::stats::Stats;
+use crate::config::{Compression, Protocol, Settings};
+use crate::export::exporter::Otlp;
+use crate::export::retry::{Attempt, parse_retry_after};
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use std::time::Duration;
-use tokio::time::Instant;
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 
-const MAX_RETRIES: u32 = 3;
-const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
+pub use crate::export::exporter::ExportError;
+/// The general exporter, under the name `provider.rs` builds it with
+/// (`HttpExporter::new(&settings)`); it serves every OTEL_TRACES_EXPORTER and protocol.
+pub use crate::export::exporter::Exporter as HttpExporter;
 
-/// Why an export did not get through, and whether sending the same data later may succeed
-/// (false for answers like HTTP 400 that the OTLP specification forbids retrying).
-#[derive(Debug)]
-pub struct ExportError {
-    pub message: String,
-    pub retryable: bool,
-}
+/// The longest server error message quoted in an export error.
+const MAX_QUOTED: usize = 200;
 
-impl ExportError {
-    fn new(message: String, retryable: bool) -> Self {
-        Self { message, retryable }
+pub(crate) fn protocol_headers(headers: &mut HeaderMap, settings: &Settings) {
+    let content_type = match settings.protocol {
+        Protocol::HttpJson => "application/json",
+        Protocol::HttpProtobuf | Protocol::Grpc => "application/x-protobuf",
+    };
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if settings.compression == Compression::Gzip {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    } else {
+        headers.remove(CONTENT_ENCODING);
     }
 }
 
-pub struct HttpExporter {
-    client: reqwest::Client,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    timeout: Duration,
-}
-
-enum Attempt {
-    /// Acknowledged; the number of spans the receiver says it rejected (partial success).
-    Done(u64),
-    Retry(Option<Duration>, String),
-    Fail(String),
-}
-
-impl HttpExporter {
-    pub fn new(settings: &Settings) -> Result<Self> {
-        let init_failed = |why: String| Error::new(otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, why);
-        let url = reqwest::Url::parse(&settings.traces_endpoint)
-            .map_err(|e| init_failed(format!("endpoint `{}` is invalid: {e}", settings.traces_endpoint)))?;
-        let mut headers = HeaderMap::new();
-        for (k, v) in &settings.headers {
-            // Validated when the configuration was read; skip rather than fail if not.
-            if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
-                headers.insert(name, value);
-            }
-        }
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("otlp-ffi/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(settings.export_timeout)
-            .build()
-            .map_err(|e| init_failed(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self { client, url, headers, timeout: settings.export_timeout })
-    }
-
-    /// Sends one encoded request; counts every failed attempt in `stats.export_failures`.
-    /// Returns the number of spans the receiver rejected (0 for a full success).
-    pub async fn export(&self, body: Vec<u8>, stats: &Stats) -> std::result::Result<u64, ExportError> {
-        let body = Bytes::from(body);
-        let deadline = Instant::now() + self.timeout;
-        let mut backoff = INITIAL_BACKOFF;
-        let mut retries = 0;
-        loop {
-            let attempt = tokio::time::timeout_at(deadline, self.attempt(body.clone())).await;
-            let (delay, why) = match attempt {
-                Ok(Attempt::Done(rejected)) => return Ok(rejected),
-                Err(_) => {
-                    stats.export_failure();
-                    let why = format!("no answer within the export timeout of {:?}", self.timeout);
-                    return Err(ExportError::new(why, true));
-                }
-                Ok(Attempt::Fail(why)) => {
-                    stats.export_failure();
-                    return Err(ExportError::new(why, false));
-                }
-                Ok(Attempt::Retry(after, why)) => {
-                    stats.export_failure();
-                    (after.unwrap_or_else(|| jitter(backoff)), why)
-                }
-            };
-            retries += 1;
-            if retries > MAX_RETRIES || Instant::now() + delay >= deadline {
-                let why = format!("{why} (gave up after {retries} attempts)");
-                return Err(ExportError::new(why, true));
-            }
-            tokio::time::sleep(delay).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
-    }
-
-    async fn attempt(&self, body: Bytes) -> Attempt {
-        let sent = self.client.post(self.url.clone()).headers(self.headers.clone()).body(body).send().await;
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                return Attempt::Retry(None, format!("cannot reach {}: {}", self.url, error_chain(&e)));
-            }
+pub(crate) async fn attempt(otlp: &Otlp, body: Bytes) -> Attempt {
+    let sent = otlp.client.post(otlp.url.clone()).headers(otlp.headers.clone()).body(body).send().await;
+    let response = match sent {
+        Ok(r) => r,
+        Err(e) => return send_failed(&otlp.url, &e),
+    };
+    let status = response.status();
+    if status.is_success() {
+        let json = otlp.protocol == Protocol::HttpJson;
+        // An unreadable or undecodable body still acknowledges the spans (the spec asks
+        // receivers for an ExportTraceServiceResponse, but the status is what counts).
+        let rejected = match response.bytes().await {
+            Ok(b) if json => json_rejected_spans(&b),
+            Ok(b) => ExportTraceServiceResponse::decode(b.as_ref())
+                .ok()
+                .and_then(|r| r.partial_success)
+                .map_or(0, |p| p.rejected_spans.max(0) as u64),
+            Err(_) => 0,
         };
-        let status = response.status();
-        if status.is_success() {
-            let rejected = match response.bytes().await {
-                Ok(b) => ExportTraceServiceResponse::decode(b.as_ref())
-                    .ok()
-                    .and_then(|r| r.partial_success)
-                    .map_or(0, |p| p.rejected_spans.max(0) as u64),
-                Err(_) => 0,
-            };
-            return Attempt::Done(rejected);
-        }
-        let why = format!("{} answered HTTP {}", self.url, status.as_u16());
-        match status.as_u16() {
-            429 | 502 | 503 | 504 => {
-                let after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
-                Attempt::Retry(after, why)
-            }
-            _ => Attempt::Fail(why),
-        }
+        return Attempt::Done(rejected);
+    }
+    let after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, unix_now_secs()));
+    let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let mut why = format!("{} answered HTTP {}", otlp.url, status.as_u16());
+    if let Some(message) = response.bytes().await.ok().and_then(|b| status_message(&b, &content_type)) {
+        why.push_str(": ");
+        why.push_str(&message);
+    }
+    match status.as_u16() {
+        429 | 502 | 503 | 504 => Attempt::Retry(after, why),
+        _ => Attempt::Fail(why),
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// `partialSuccess.rejectedSpans` of a JSON response (an int64: a string or a number).
+fn json_rejected_spans(body: &[u8]) -> u64 {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else { return 0 };
+    let n = &v["partialSuccess"]["rejectedSpans"];
+    n.as_u64().or_else(|| n.as_str().and_then(|s| s.parse().ok())).unwrap_or(0)
+}
+
+/// The `message` of a `google.rpc.Status` error body (protobuf or JSON, by its content type),
+/// or the text of a plain-text body.
+fn status_message(body: &[u8], content_type: &str) -> Option<String> {
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let message = match mime.as_str() {
+        "application/json" => {
+            let v = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+            v["message"].as_str()?.to_owned()
+        }
+        "application/x-protobuf" | "application/protobuf" => crate::export::grpc::RpcStatus::decode(body).ok()?.message,
+        "text/plain" => String::from_utf8_lossy(body).into_owned(),
+        _ => return None,
+    };
+    let message = message.trim();
+    if message.is_empty() {
+        return None;
+    }
+    Some(match message.char_indices().nth(MAX_QUOTED) {
+        Some((cut, _)) => format!("{}...", &message[..cut]),
+        None => message.to_owned(),
+    })
+}
+
+fn unix_now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The attempt's outcome when a request could not be sent: retried, except for a TLS
+/// verification failure (the configuration must change first; the batch is kept).
+pub(crate) fn send_failed(url: &reqwest::Url, e: &reqwest::Error) -> Attempt {
+    let (why, tls_rejected) = send_error(url, e);
+    if tls_rejected { Attempt::Stop(why) } else { Attempt::Retry(None, why) }
+}
+
+/// Why a request could not be sent, without reqwest's "error sending request for url (...)"
+/// preamble, with a hint for the TLS failures a configuration causes (and whether it is one).
+fn send_error(url: &reqwest::Url, e: &reqwest::Error) -> (String, bool) {
+    let why = match std::error::Error::source(e) {
+        Some(source) => error_chain(source),
+        None => e.to_string(),
+    };
+    let hint = if why.contains("UnknownIssuer") || why.contains("BadSignature") {
+        " (the collector's certificate is not signed by a trusted CA: OTEL_EXPORTER_OTLP_CERTIFICATE names the CA to trust)"
+    } else if why.contains("NotValidForName") {
+        " (the collector's certificate does not name the endpoint's host)"
+    } else if why.contains("CertificateRequired") {
+        " (the collector requires a client certificate: OTEL_EXPORTER_OTLP_CLIENT_KEY and _CLIENT_CERTIFICATE)"
+    } else {
+        ""
+    };
+    (format!("cannot reach {url}: {why}{hint}"), !hint.is_empty())
+}
+
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        let next = s.to_string();
+        // Some errors repeat their source's text; show each part once.
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
         source = s.source();
     }
     text
 }
 
-/// Up to +25% of random jitter, so many processes do not retry in lockstep.
-fn jitter(d: Duration) -> Duration {
-    let nanos = crate::span::now_ns();
-    let frac = (nanos % 1000) as f64 / 4000.0;
-    d.mul_f64(1.0 + frac)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl From<ExportError> for Error {
-    fn from(e: ExportError) -> Self {
-        Error::new(otlp_error_t::OTLP_ERROR_EXPORT_FAILED, e.message)
+    #[test]
+    fn json_partial_success_accepts_strings_and_numbers() {
+        assert_eq!(json_rejected_spans(br#"{"partialSuccess":{"rejectedSpans":"3"}}"#), 3);
+        assert_eq!(json_rejected_spans(br#"{"partialSuccess":{"rejectedSpans":4,"errorMessage":"x"}}"#), 4);
+        assert_eq!(json_rejected_spans(b"{}"), 0);
+        assert_eq!(json_rejected_spans(b""), 0);
+    }
+
+    #[test]
+    fn error_bodies_are_quoted_briefly() {
+        let status = crate::export::grpc::RpcStatus { code: 3, message: "bad span".into(), details: vec![] };
+        let pb = "application/x-protobuf";
+        assert_eq!(status_message(&status.encode_to_vec(), pb).as_deref(), Some("bad span"));
+        let json = "application/json; charset=utf-8";
+        assert_eq!(status_message(br#"{"code":3,"message":"bad json"}"#, json).as_deref(), Some("bad json"));
+        let long = format!(r#"{{"message":"{}"}}"#, "x".repeat(500));
+        assert_eq!(status_message(long.as_bytes(), json).unwrap().len(), MAX_QUOTED + 3);
+        assert_eq!(status_message(b"<html>", "text/html"), None);
+        assert_eq!(status_message(b" too big \n", "text/plain").as_deref(), Some("too big"));
     }
 }

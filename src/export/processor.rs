@@ -9,11 +9,11 @@
 use crate::config::Settings;
 use crate::error::{Error, Result, otlp_error_t};
 use crate::export::encode;
-use crate::export::http::{ExportError, HttpExporter};
+use crate::export::exporter::{ExportError, Exporter};
 use crate::span::{SpanData, SpanLimits};
 use crate::stats::{Stats, otlp_stats_t};
+use bytes::Bytes;
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use prost::Message;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -28,7 +28,7 @@ const RETRY_PAUSE: Duration = Duration::from_secs(1);
 struct Queue {
     spans: VecDeque<Box<SpanData>>,
     /// Encoded requests that failed, with their span counts, oldest first.
-    retry: VecDeque<(Vec<u8>, u64)>,
+    retry: VecDeque<(Bytes, u64)>,
     retry_spans: usize,
 }
 
@@ -57,6 +57,8 @@ pub struct Pipeline {
     control: Mutex<Control>,
     flushed: Condvar,
     stats: Stats,
+    /// OTEL_TRACES_EXPORTER=none: ended spans are dropped (counted) instead of queued.
+    discard: bool,
     /// Limits applied while spans of this pipeline record.
     pub limits: SpanLimits,
 }
@@ -67,7 +69,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Pipeline {
     /// Creates the pipeline and spawns its worker on `runtime`.
-    pub fn start(settings: &Settings, runtime: &Handle, exporter: HttpExporter, resource: Resource) -> Arc<Self> {
+    pub fn start(settings: &Settings, runtime: &Handle, exporter: Exporter, resource: Resource) -> Arc<Self> {
         let pipeline = Arc::new(Self {
             queue: Mutex::new(Queue::default()),
             capacity: settings.max_queue_size,
@@ -80,6 +82,7 @@ impl Pipeline {
             control: Mutex::new(Control::default()),
             flushed: Condvar::new(),
             stats: Stats::default(),
+            discard: exporter.discards(),
             limits: settings.limits,
         });
         runtime.spawn(pipeline.clone().run(exporter, resource));
@@ -101,7 +104,7 @@ impl Pipeline {
     /// Queues an ended span; never blocks on export.
     pub fn span_ended(&self, span: Box<SpanData>) {
         self.stats.span_ended();
-        if self.is_shut_down() {
+        if self.discard || self.is_shut_down() {
             self.stats.dropped(1);
             return;
         }
@@ -120,7 +123,7 @@ impl Pipeline {
         }
     }
 
-    async fn run(self: Arc<Self>, exporter: HttpExporter, resource: Resource) {
+    async fn run(self: Arc<Self>, exporter: Exporter, resource: Resource) {
         loop {
             if self.stop.load(Ordering::Acquire) {
                 break;
@@ -159,7 +162,7 @@ impl Pipeline {
     }
 
     /// Exports what is queued now, in batches, stopping at the first failure.
-    async fn drain(&self, exporter: &HttpExporter, resource: &Resource) -> Result<()> {
+    async fn drain(&self, exporter: &Exporter, resource: &Resource) -> Result<()> {
         let mut budget = lock(&self.queue).len();
         while budget > 0 {
             let (body, count) = {
@@ -174,7 +177,15 @@ impl Pipeline {
                     }
                     let batch: Vec<SpanData> = q.spans.drain(..n).map(|b| *b).collect();
                     drop(q);
-                    (encode::request(batch, resource).encode_to_vec(), n as u64)
+                    match exporter.encode(encode::request(batch, resource)) {
+                        Ok(body) => (body, n as u64),
+                        Err(e) => {
+                            // Cannot happen with well-formed spans; never loop on it.
+                            self.stats.export_failure();
+                            self.stats.dropped(n as u64);
+                            return Err(Error::from(e));
+                        }
+                    }
                 }
             };
             budget = budget.saturating_sub(count as usize);
@@ -208,7 +219,7 @@ impl Pipeline {
     }
 
     /// Keeps a failed request for a later attempt if the queue has room; otherwise drops it.
-    fn keep_for_retry(&self, body: Vec<u8>, count: u64) {
+    fn keep_for_retry(&self, body: Bytes, count: u64) {
         if !self.is_shut_down() {
             let mut q = lock(&self.queue);
             if q.len() + count as usize <= self.capacity {
