@@ -303,7 +303,8 @@ typedef struct {
    */
   uint64_t spans_ended;
   /**
-   * Spans in export requests the receiver acknowledged (HTTP 2xx), less those it rejected.
+   * Spans in export requests the receiver acknowledged (HTTP 2xx / gRPC OK), less those it
+   * reported rejected; with OTEL_TRACES_EXPORTER=console, spans written to stderr.
    */
   uint64_t spans_exported;
   /**
@@ -484,10 +485,12 @@ const char *otlp_get_last_error(void);
 const char *otlp_version(void);
 
 /**
- * Creates a tracer provider exporting over OTLP/HTTP (protobuf).
+ * Creates a tracer provider exporting over OTLP: HTTP with protobuf by default, or http/json
+ * or grpc per OTEL_EXPORTER_OTLP_PROTOCOL (OTEL_TRACES_EXPORTER selects console or none).
  *
- * `endpoint` is the collector's base URL (e.g. "http://localhost:4318"): `/v1/traces` is
- * appended to its path unless already there. `service_name` becomes the resource's
+ * `endpoint` is the collector's base URL, http:// or https:// (e.g. "http://localhost:4318"):
+ * for HTTP `/v1/traces` is appended to its path unless already there; for grpc it is used as
+ * given. `service_name` becomes the resource's
  * service.name. An empty string for either means "not given": the OTEL_* environment
  * variables (see README), then the defaults (http://localhost:4318, "unknown_service:<exe>") apply;
  * explicit arguments win over the environment. No network traffic happens here: the call
@@ -498,8 +501,10 @@ const char *otlp_version(void);
  * `otlp_tracer_provider_free`. Thread-safe.
  *
  * Errors: OTLP_ERROR_NULL_POINTER (endpoint, service_name, provider),
- * OTLP_ERROR_INVALID_ARGUMENT (not UTF-8, endpoint not an http:// URL),
- * OTLP_ERROR_INITIALIZATION_FAILED (the export runtime or HTTP client could not start).
+ * OTLP_ERROR_INVALID_ARGUMENT (not UTF-8, endpoint not an http:// or https:// URL),
+ * OTLP_ERROR_INITIALIZATION_FAILED (the export runtime or HTTP client could not start, a TLS
+ * file of OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_KEY / _CLIENT_CERTIFICATE cannot be read or
+ * holds no PEM certificate or key, or an https endpoint has no CA to verify it with).
  */
 otlp_error_t otlp_init(const char *endpoint, const char *service_name, otlp_tracer_provider_t **provider);
 

@@ -134,10 +134,12 @@ fn timeout_arg(ms: u32) -> Duration {
     Duration::from_millis(u64::from(ms))
 }
 
-/// Creates a tracer provider exporting over OTLP/HTTP (protobuf).
+/// Creates a tracer provider exporting over OTLP: HTTP with protobuf by default, or http/json
+/// or grpc per OTEL_EXPORTER_OTLP_PROTOCOL (OTEL_TRACES_EXPORTER selects console or none).
 ///
-/// `endpoint` is the collector's base URL (e.g. "http://localhost:4318"): `/v1/traces` is
-/// appended to its path unless already there. `service_name` becomes the resource's
+/// `endpoint` is the collector's base URL, http:// or https:// (e.g. "http://localhost:4318"):
+/// for HTTP `/v1/traces` is appended to its path unless already there; for grpc it is used as
+/// given. `service_name` becomes the resource's
 /// service.name. An empty string for either means "not given": the OTEL_* environment
 /// variables (see README), then the defaults (http://localhost:4318, "unknown_service:<exe>") apply;
 /// explicit arguments win over the environment. No network traffic happens here: the call
@@ -148,8 +150,10 @@ fn timeout_arg(ms: u32) -> Duration {
 /// `otlp_tracer_provider_free`. Thread-safe.
 ///
 /// Errors: OTLP_ERROR_NULL_POINTER (endpoint, service_name, provider),
-/// OTLP_ERROR_INVALID_ARGUMENT (not UTF-8, endpoint not an http:// URL),
-/// OTLP_ERROR_INITIALIZATION_FAILED (the export runtime or HTTP client could not start).
+/// OTLP_ERROR_INVALID_ARGUMENT (not UTF-8, endpoint not an http:// or https:// URL),
+/// OTLP_ERROR_INITIALIZATION_FAILED (the export runtime or HTTP client could not start, a TLS
+/// file of OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_KEY / _CLIENT_CERTIFICATE cannot be read or
+/// holds no PEM certificate or key, or an https endpoint has no CA to verify it with).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn otlp_init(
     endpoint: *const c_char,

@@ -17,7 +17,8 @@ pub struct otlp_stats_t {
     pub spans_started: u64,
     /// Recording spans ended (handed to the pipeline).
     pub spans_ended: u64,
-    /// Spans in export requests the receiver acknowledged (HTTP 2xx), less those it rejected.
+    /// Spans in export requests the receiver acknowledged (HTTP 2xx / gRPC OK), less those it
+    /// reported rejected; with OTEL_TRACES_EXPORTER=console, spans written to stderr.
     pub spans_exported: u64,
     /// Spans that will never be exported: queue full, ended after shutdown, rejected by the
     /// receiver, abandoned after retries, or still queued when shutdown timed out.
