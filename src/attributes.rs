@@ -108,6 +108,20 @@ impl Arena {
         Self { text: String::with_capacity(n) }
     }
 
+    /// Empties the arena, keeping its allocation for reuse.
+    pub fn clear(&mut self) {
+        self.text.clear();
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.text.capacity()
+    }
+
+    /// Makes room for at least `n` more bytes.
+    pub fn reserve(&mut self, n: usize) {
+        self.text.reserve(n);
+    }
+
     pub fn intern(&mut self, s: &str) -> Text {
         if self.text.len() + s.len() > MAX_TEXT {
             return Text::default();
@@ -151,6 +165,16 @@ impl AttrList {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Empties the list, keeping its allocation for reuse.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.dropped = 0;
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity()
     }
 
     fn store(arena: &mut Arena, value: &Value<'_>, limit: Limit) -> Stored {

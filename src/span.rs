@@ -13,7 +13,7 @@ use crate::ffi::handle::Slab;
 use crate::tracer::{self, Scope, otlp_tracer_t};
 use std::cell::Cell;
 use std::ffi::c_char;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Opaque span handle from `otlp_span_start` / `otlp_span_create`.
@@ -332,12 +332,40 @@ pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Res
     // A span that is not sampled does not record but keeps its identity for propagation.
     let pipeline = if sampled { tracer.pipeline().cloned() } else { None };
     let start_ns = opts.start_ns.unwrap_or_else(now_ns);
-    let mut data = Box::new(SpanData {
-        ctx,
-        parent_span_id,
-        parent_is_remote,
-        kind: opts.kind,
-        start_ns,
+    let mut data = pooled_data(&tracer.scope);
+    data.ctx = ctx;
+    data.parent_span_id = parent_span_id;
+    data.parent_is_remote = parent_is_remote;
+    data.kind = opts.kind;
+    data.start_ns = start_ns;
+    if let Some(p) = &pipeline {
+        p.span_started();
+        data.arena.reserve(name.len() + 96);
+        data.name = data.arena.intern(name);
+        data.set_attributes(&opts.attributes, &p.limits);
+        for (ctx, attrs) in opts.links {
+            data.add_link(ctx, &attrs, &p.limits);
+        }
+    }
+    SPANS.insert(SpanState { provider_id: tracer.provider_id, data, pipeline })
+}
+
+/// Span records are recycled: the export thread hands encoded ones back (their arena and
+/// attribute list keep their allocations), so a steady stream of spans allocates nothing.
+/// Bounded in count and in the size of what a pooled record may keep.
+#[allow(clippy::vec_box)] // records travel as boxes (slab, queue, pool): moving one moves a pointer
+static POOL: Mutex<Vec<Box<SpanData>>> = Mutex::new(Vec::new());
+const POOL_MAX: usize = 1024;
+const POOL_MAX_TEXT: usize = 1024;
+const POOL_MAX_ATTRIBUTES: usize = 32;
+
+fn empty_data(scope: &Arc<Scope>) -> Box<SpanData> {
+    Box::new(SpanData {
+        ctx: SpanContext { trace_id: [0; 16], span_id: [0; 8], flags: 0, trace_state: None, is_remote: false },
+        parent_span_id: None,
+        parent_is_remote: false,
+        kind: 1,
+        start_ns: 0,
         end_ns: 0,
         arena: Arena::default(),
         name: Text::default(),
@@ -348,18 +376,60 @@ pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Res
         dropped_links: 0,
         status_code: 0,
         status_message: String::new(),
-        scope: tracer.scope.clone(),
-    });
-    if let Some(p) = &pipeline {
-        p.span_started();
-        data.arena = Arena::with_capacity(name.len() + 96);
-        data.name = data.arena.intern(name);
-        data.set_attributes(&opts.attributes, &p.limits);
-        for (ctx, attrs) in opts.links {
-            data.add_link(ctx, &attrs, &p.limits);
+        scope: scope.clone(),
+    })
+}
+
+/// A cleared span record of `scope`: from the pool when one is there, else a new one.
+fn pooled_data(scope: &Arc<Scope>) -> Box<SpanData> {
+    let reused = POOL.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    match reused {
+        Some(mut d) => {
+            if !Arc::ptr_eq(&d.scope, scope) {
+                d.scope = scope.clone();
+            }
+            d
+        }
+        None => empty_data(scope),
+    }
+}
+
+/// Clears a record for reuse; `None` when it holds too much to be worth keeping.
+fn cleared(mut d: Box<SpanData>) -> Option<Box<SpanData>> {
+    if d.arena.capacity() > POOL_MAX_TEXT || d.attributes.capacity() > POOL_MAX_ATTRIBUTES {
+        return None;
+    }
+    d.ctx.trace_state = None;
+    d.arena.clear();
+    d.name = Text::default();
+    d.attributes.clear();
+    d.events.clear();
+    d.dropped_events = 0;
+    d.links.clear();
+    d.dropped_links = 0;
+    d.status_code = 0;
+    d.status_message.clear();
+    Some(d)
+}
+
+/// Returns a record that will not be exported (dropped) to the pool.
+pub fn recycle(d: Box<SpanData>) {
+    if let Some(d) = cleared(d) {
+        let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < POOL_MAX {
+            pool.push(d);
         }
     }
-    SPANS.insert(SpanState { provider_id: tracer.provider_id, data, pipeline })
+}
+
+/// Returns an exported batch to the pool (cleared outside the lock, pushed under one lock).
+#[allow(clippy::vec_box)]
+pub fn recycle_all(batch: Vec<Box<SpanData>>) {
+    #[allow(clippy::vec_box)]
+    let ready: Vec<Box<SpanData>> = batch.into_iter().filter_map(cleared).collect();
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    let room = POOL_MAX.saturating_sub(pool.len());
+    pool.extend(ready.into_iter().take(room));
 }
 
 /// Runs `f` on a recording span's data; a non-recording span accepts and ignores the call.
@@ -379,10 +449,13 @@ pub fn context_of(span: *const otlp_span_t) -> Result<SpanContext> {
 /// Ends a span: removes it from the slab and queues its data for export.
 pub fn end(span: *mut otlp_span_t, end_ns: Option<u64>) -> Result<()> {
     let state = SPANS.remove(span as usize)?;
-    if let Some(pipeline) = state.pipeline {
-        let mut data = state.data;
-        data.end_ns = end_ns.unwrap_or_else(now_ns).max(data.start_ns);
-        pipeline.span_ended(data);
+    match state.pipeline {
+        Some(pipeline) => {
+            let mut data = state.data;
+            data.end_ns = end_ns.unwrap_or_else(now_ns).max(data.start_ns);
+            pipeline.span_ended(data);
+        }
+        None => recycle(state.data),
     }
     Ok(())
 }
@@ -862,6 +935,22 @@ mod tests {
         assert_eq!(d.arena.get(d.events[0].name), "exception");
         let keys: Vec<_> = d.events[0].attributes.to_proto(&d.arena).into_iter().map(|kv| kv.key).collect();
         assert_eq!(keys, ["exception.type", "exception.message", "exception.stacktrace"]);
+    }
+
+    #[test]
+    fn recycled_records_come_back_empty() {
+        let mut d = data();
+        d.name = d.arena.intern("old");
+        d.attributes.set(&mut d.arena, "k", &Value::Int(1), SpanLimits::default().attrs());
+        d.set_status(2, "bad");
+        d.ctx.trace_state = Some(Arc::from("a=1"));
+        let d = cleared(Box::new(d)).expect("small records are kept");
+        assert!(d.attributes.is_empty() && d.events.is_empty() && d.links.is_empty());
+        assert_eq!((d.name(), d.status_code, d.status_message.as_str()), ("", 0, ""));
+        assert_eq!(d.ctx.trace_state, None);
+        let mut big = data();
+        big.arena.intern(&"x".repeat(POOL_MAX_TEXT + 1));
+        assert!(cleared(Box::new(big)).is_none(), "records holding a lot are not pooled");
     }
 
     #[test]

@@ -149,6 +149,7 @@ fn main() {
     let ffi_round = || ffi_loop(tracer, n);
 
     // The OpenTelemetry Rust SDK directly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_endpoint(format!("{url}/v1/traces"))

@@ -49,7 +49,7 @@ fn flags(trace_flags: u8, remote: bool) -> u32 {
     u32::from(trace_flags) | HAS_IS_REMOTE | if remote { IS_REMOTE } else { 0 }
 }
 
-fn span_to_proto(d: SpanData) -> Span {
+fn span_to_proto(d: &SpanData) -> Span {
     let arena = &d.arena;
     Span {
         trace_id: d.ctx.trace_id.to_vec(),
@@ -93,7 +93,7 @@ fn span_to_proto(d: SpanData) -> Span {
 }
 
 /// Builds one export request for a batch (all spans of a batch share the provider's resource).
-pub fn request(batch: Vec<SpanData>, resource: &Resource) -> ExportTraceServiceRequest {
+pub fn request<'a>(batch: impl IntoIterator<Item = &'a SpanData>, resource: &Resource) -> ExportTraceServiceRequest {
     let mut groups: Vec<(Arc<Scope>, Vec<Span>)> = Vec::new();
     for d in batch {
         let scope = d.scope.clone();
@@ -172,7 +172,7 @@ mod tests {
             status_message: "bad".into(),
             scope,
         };
-        let req = request(vec![d.clone(), d], &resource("svc", &[("service.name".into(), "ignored".into())]));
+        let req = request([&d, &d], &resource("svc", &[("service.name".into(), "ignored".into())]));
         let bytes = req.encode_to_vec();
         let back = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
         let rs = &back.resource_spans[0];

@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::error::{Error, Result, otlp_error_t};
 use crate::export::encode;
 use crate::export::exporter::{ExportError, Exporter};
-use crate::span::{SpanData, SpanLimits};
+use crate::span::{self, SpanData, SpanLimits};
 use crate::stats::{Stats, otlp_stats_t};
 use bytes::Bytes;
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -106,6 +106,7 @@ impl Pipeline {
         self.stats.span_ended();
         if self.discard || self.is_shut_down() {
             self.stats.dropped(1);
+            span::recycle(span);
             return;
         }
         let len = {
@@ -113,6 +114,7 @@ impl Pipeline {
             if q.len() >= self.capacity {
                 drop(q);
                 self.stats.dropped(1);
+                span::recycle(span);
                 return;
             }
             q.spans.push_back(span);
@@ -175,9 +177,11 @@ impl Pipeline {
                     if n == 0 {
                         break;
                     }
-                    let batch: Vec<SpanData> = q.spans.drain(..n).map(|b| *b).collect();
+                    let batch: Vec<Box<SpanData>> = q.spans.drain(..n).collect();
                     drop(q);
-                    match exporter.encode(encode::request(batch, resource)) {
+                    let request = encode::request(batch.iter().map(|b| &**b), resource);
+                    span::recycle_all(batch);
+                    match exporter.encode(request) {
                         Ok(body) => (body, n as u64),
                         Err(e) => {
                             // Cannot happen with well-formed spans; never loop on it.
