@@ -460,6 +460,12 @@ CONFIG_KEYWORDS: Dict[str, Tuple[str, Any]] = {
     "sampler_arg": ("OTEL_TRACES_SAMPLER_ARG", str),
     "attribute_count_limit": ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", _ms),
     "attribute_value_length_limit": ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", _ms),
+    "exporter": ("OTEL_TRACES_EXPORTER", str),
+    "protocol": ("OTEL_EXPORTER_OTLP_PROTOCOL", str),
+    "compression": ("OTEL_EXPORTER_OTLP_COMPRESSION", str),
+    "certificate": ("OTEL_EXPORTER_OTLP_CERTIFICATE", str),
+    "client_key": ("OTEL_EXPORTER_OTLP_CLIENT_KEY", str),
+    "client_certificate": ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", str),
 }
 
 
@@ -533,6 +539,12 @@ class TracerProvider:
         sampler_arg: Optional[float] = None,
         attribute_count_limit: Optional[int] = None,
         attribute_value_length_limit: Optional[int] = None,
+        exporter: Optional[str] = None,
+        protocol: Optional[str] = None,
+        compression: Optional[str] = None,
+        certificate: Optional[str] = None,
+        client_key: Optional[str] = None,
+        client_certificate: Optional[str] = None,
         config: Optional[Mapping[str, Any]] = None,
     ) -> None:
         self._h: Optional[c_void_p] = None
@@ -549,6 +561,8 @@ class TracerProvider:
             "disabled": disabled, "sampler": sampler, "sampler_arg": sampler_arg,
             "attribute_count_limit": attribute_count_limit,
             "attribute_value_length_limit": attribute_value_length_limit,
+            "exporter": exporter, "protocol": protocol, "compression": compression,
+            "certificate": certificate, "client_key": client_key, "client_certificate": client_certificate,
         }
         settings: Dict[str, str] = {}
         for key, value in (config or {}).items():

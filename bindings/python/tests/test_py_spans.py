@@ -238,3 +238,20 @@ def test_is_recording_and_sampler(make_provider, receiver):
 
 def test_library_version():
     assert otlp_ffi.library_version().count(".") == 2
+
+
+def test_transport_keywords_reach_the_exporter(make_provider, receiver):
+    p = make_provider("py-gzip", compression="gzip", protocol="http/protobuf")
+    with p.get_tracer().start_span("compressed") as span:
+        span.set_attribute("k", "v")
+    p.force_flush(5000)
+    s = _one(receiver, "compressed")
+    assert s["service_name"] == "py-gzip"
+    assert attr(s, "k") == ("string", "v")
+    encodings = {r["headers"].get("content-encoding") for r in receiver.get_requests()}
+    assert encodings == {"gzip"}
+
+
+def test_invalid_transport_keyword_value_is_a_value_error(receiver):
+    with pytest.raises(ValueError, match="OTEL_EXPORTER_OTLP_PROTOCOL"):
+        otlp_ffi.TracerProvider(receiver.endpoint, "bad", protocol="carrier-pigeon")
