@@ -184,9 +184,17 @@ def test_every_config_keyword_maps_to_a_supported_key():
                "headers": {"a": "b"}, "timeout_ms": 100, "max_queue_size": 10,
                "max_export_batch_size": 5, "schedule_delay_ms": 10, "export_timeout_ms": 100,
                "disabled": False, "sampler": "traceidratio", "sampler_arg": 0.5,
-               "attribute_count_limit": 10, "attribute_value_length_limit": 10}
-    assert set(samples) == set(CONFIG_KEYWORDS)
+               "attribute_count_limit": 10, "attribute_value_length_limit": 10,
+               "exporter": "otlp", "protocol": "http/protobuf", "compression": "gzip"}
+    tls_files = {"certificate": "OTEL_EXPORTER_OTLP_CERTIFICATE",
+                 "client_key": "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+                 "client_certificate": "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"}
+    assert set(samples) | set(tls_files) == set(CONFIG_KEYWORDS)
     with TracerProvider(**samples) as p:
         assert not p.closed
+    # The TLS keywords name files the core reads at init: a missing file names the variable.
+    for kw, var in tls_files.items():
+        with pytest.raises(otlp_ffi.OtlpError, match=var):
+            TracerProvider("https://127.0.0.1:1", "s", **{kw: "/nonexistent/otlp-ffi.pem"})
     with pytest.raises(TypeError):
         TracerProvider(timeout_ms="10")  # type: ignore[arg-type]
