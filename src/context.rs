@@ -2,7 +2,7 @@
 //! `otlp_context_t` handle that carries an extracted (remote) or local span context.
 
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{arg_opt_str, arg_str, check_ptr, write_c_string};
+use crate::ffi::boundary::{arg_opt_str, arg_str, check_ptr};
 use crate::ffi::handle::Slab;
 use crate::span::{self, otlp_span_t};
 use std::ffi::c_char;
@@ -240,11 +240,7 @@ pub unsafe extern "C" fn otlp_context_inject(
     headers_len: usize,
 ) -> crate::error::otlp_error_t {
     ffi_result!({
-        check_ptr(span, "span")?;
-        check_ptr(headers, "headers")?;
-        let ctx = span::context_of(span)?;
-        // SAFETY: non-NULL; the caller provides `headers_len` writable bytes.
-        unsafe { write_c_string(headers, headers_len, &ctx.traceparent(), "headers") }
+        unsafe { span::write_from_context(span, headers, headers_len, "headers", SpanContext::traceparent) }
     })
 }
 
@@ -262,13 +258,7 @@ pub unsafe extern "C" fn otlp_context_inject_tracestate(
     buf: *mut c_char,
     buf_len: usize,
 ) -> crate::error::otlp_error_t {
-    ffi_result!({
-        check_ptr(span, "span")?;
-        check_ptr(buf, "buf")?;
-        let ctx = span::context_of(span)?;
-        // SAFETY: non-NULL; the caller provides `buf_len` writable bytes.
-        unsafe { write_c_string(buf, buf_len, ctx.tracestate(), "buf") }
-    })
+    ffi_result!({ unsafe { span::write_from_context(span, buf, buf_len, "buf", |c| c.tracestate().to_owned()) } })
 }
 
 /// Parses an incoming W3C `traceparent` into a remote parent context.

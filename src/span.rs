@@ -805,6 +805,25 @@ pub unsafe extern "C" fn otlp_span_is_recording(span: *const otlp_span_t, record
     })
 }
 
+/// Writes text derived from a live span's context into a caller buffer (NUL-terminated);
+/// the shared body of the inject and id functions.
+///
+/// # Safety
+/// `buf` is NULL or valid for `buf_len` bytes of writes.
+pub(crate) unsafe fn write_from_context(
+    span: *const otlp_span_t,
+    buf: *mut c_char,
+    buf_len: usize,
+    buf_name: &str,
+    text: impl FnOnce(&SpanContext) -> String,
+) -> Result<()> {
+    check_ptr(span, "span")?;
+    check_ptr(buf, buf_name)?;
+    let value = text(&context_of(span)?);
+    // SAFETY: non-NULL; the caller provides `buf_len` writable bytes.
+    unsafe { write_c_string(buf, buf_len, &value, buf_name) }
+}
+
 /// Writes the span's trace id as 32 lowercase hex characters + NUL (`buf_len` >= 33), for
 /// log correlation.
 ///
@@ -816,12 +835,7 @@ pub unsafe extern "C" fn otlp_span_get_trace_id(
     buf: *mut c_char,
     buf_len: usize,
 ) -> otlp_error_t {
-    ffi_result!({
-        check_ptr(span, "span")?;
-        check_ptr(buf, "buf")?;
-        let ctx = context_of(span)?;
-        unsafe { write_c_string(buf, buf_len, &context::to_hex(&ctx.trace_id), "buf") }
-    })
+    ffi_result!({ unsafe { write_from_context(span, buf, buf_len, "buf", |c| context::to_hex(&c.trace_id)) } })
 }
 
 /// Writes the span's id as 16 lowercase hex characters + NUL (`buf_len` >= 17).
@@ -833,12 +847,7 @@ pub unsafe extern "C" fn otlp_span_get_span_id(
     buf: *mut c_char,
     buf_len: usize,
 ) -> otlp_error_t {
-    ffi_result!({
-        check_ptr(span, "span")?;
-        check_ptr(buf, "buf")?;
-        let ctx = context_of(span)?;
-        unsafe { write_c_string(buf, buf_len, &context::to_hex(&ctx.span_id), "buf") }
-    })
+    ffi_result!({ unsafe { write_from_context(span, buf, buf_len, "buf", |c| context::to_hex(&c.span_id)) } })
 }
 
 /// Ends the span, queues it for export and frees the handle.

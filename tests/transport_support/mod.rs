@@ -584,38 +584,9 @@ impl Drop for GrpcReceiver {
     }
 }
 
-// google.rpc.Status / RetryInfo, to build `grpc-status-details-bin` in tests.
-#[derive(Clone, PartialEq, Message)]
-pub struct RpcStatus {
-    #[prost(int32, tag = "1")]
-    pub code: i32,
-    #[prost(string, tag = "2")]
-    pub message: String,
-    #[prost(message, repeated, tag = "3")]
-    pub details: Vec<ProtoAny>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-pub struct ProtoAny {
-    #[prost(string, tag = "1")]
-    pub type_url: String,
-    #[prost(bytes = "vec", tag = "2")]
-    pub value: Vec<u8>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-pub struct RetryInfo {
-    #[prost(message, optional, tag = "1")]
-    pub retry_delay: Option<ProtoDuration>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-pub struct ProtoDuration {
-    #[prost(int64, tag = "1")]
-    pub seconds: i64,
-    #[prost(int32, tag = "2")]
-    pub nanos: i32,
-}
+// google.rpc.Status / RetryInfo, to build `grpc-status-details-bin` in tests: the library's
+// own message definitions (the tonic server encodes the rest of the exchange independently).
+pub use otlp_ffi::export::grpc::{ProtoAny, ProtoDuration, RetryInfo, RpcStatus};
 
 /// RESOURCE_EXHAUSTED, with a RetryInfo asking for `delay` when given.
 pub fn resource_exhausted(delay: Option<Duration>) -> tonic::Status {
