@@ -198,3 +198,38 @@ def test_every_config_keyword_maps_to_a_supported_key():
             TracerProvider("https://127.0.0.1:1", "s", **{kw: "/nonexistent/otlp-ffi.pem"})
     with pytest.raises(TypeError):
         TracerProvider(timeout_ms="10")  # type: ignore[arg-type]
+
+
+def test_spans_survive_a_collector_that_is_down_for_a_while():
+    """API-NOTES: failed batches are kept while the queue has room, so a collector that is down
+    and comes back loses nothing that fitted in the queue."""
+    import socket
+
+    from otlp_ffi_testutil import OtlpReceiver
+
+    with socket.socket() as s:  # a free port, nothing listening on it yet
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = TracerProvider(f"http://127.0.0.1:{port}", "comes-back", schedule_delay_ms=50, timeout_ms=2000)
+    try:
+        tracer = p.get_tracer()
+        for i in range(20):
+            with tracer.start_span("while-down") as span:
+                span.set_attribute("i", i)
+        deadline = time.monotonic() + 10
+        while p.stats().export_failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert p.stats().export_failures > 0, "the exporter never tried the dead collector"
+        assert p.stats().spans_dropped == 0
+        rx = OtlpReceiver(port=port)
+        rx.start()
+        try:
+            p.force_flush(10000)
+            spans = rx.wait_for_spans(lambda s: s["name"] == "while-down", count=20, timeout=10)
+            assert sorted(s["attributes"]["i"][1] for s in spans) == list(range(20))
+            st = p.stats()
+            assert (st.spans_ended, st.spans_exported, st.spans_dropped) == (20, 20, 0)
+        finally:
+            rx.stop()
+    finally:
+        p.close()
