@@ -209,22 +209,29 @@ pub fn now_ns() -> u64 {
 }
 
 thread_local! {
-    static RNG: Cell<u64> = Cell::new(seed());
+    /// (fork generation, splitmix64 state) of this thread's id generator.
+    static RNG: Cell<(u64, u64)> = Cell::new((crate::fork::generation(), seed()));
 }
 
 fn seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
-    // std seeds RandomState from the OS RNG; mix in time so every thread differs.
+    // std seeds RandomState from the OS RNG; a forked child inherits that state, so mix in
+    // the process id and the time as well.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(now_ns());
+    h.write_u32(std::process::id());
     h.finish()
 }
 
-/// splitmix64: fast, full-period, good enough for random trace and span ids.
+/// splitmix64: fast, full-period, good enough for random trace and span ids. Reseeded after
+/// fork(), so a child never repeats its parent's ids.
 fn next_u64() -> u64 {
     RNG.with(|s| {
-        let mut z = s.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
-        s.set(z);
+        let (generation, state) = s.get();
+        let now = crate::fork::generation();
+        let state = if generation == now { state } else { seed() };
+        let mut z = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        s.set((now, z));
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)

@@ -17,8 +17,20 @@ unsafe extern "C" {
     fn _exit(code: i32) -> !;
 }
 
-fn child_checks(parent_provider: *mut otlp_ffi::otlp_tracer_provider_t) -> i32 {
+fn child_checks(parent_provider: *mut otlp_ffi::otlp_tracer_provider_t, ids_file: &std::path::Path) -> i32 {
     unsafe {
+        // Ids in the child differ from the parent's next ones (the generator is reseeded).
+        let mut probe = null_mut();
+        let mut tp = [0 as std::ffi::c_char; 64];
+        let mut t0 = null_mut();
+        otlp_get_tracer(parent_provider, &mut t0);
+        otlp_span_create(t0, c"probe".as_ptr(), &mut probe);
+        otlp_ffi::context::otlp_context_inject(probe, tp.as_mut_ptr(), 64);
+        otlp_span_end(probe);
+        let child_tp = std::ffi::CStr::from_ptr(tp.as_ptr()).to_string_lossy().into_owned();
+        if std::fs::write(ids_file, child_tp).is_err() {
+            return 18;
+        }
         // The parent's provider: spans do not record, flush/free return at once.
         let mut t = null_mut();
         if otlp_get_tracer(parent_provider, &mut t) != OTLP_OK {
@@ -70,10 +82,18 @@ fn child_checks(parent_provider: *mut otlp_ffi::otlp_tracer_provider_t) -> i32 {
 fn providers_across_fork() {
     let mut p = null_mut();
     assert_eq!(unsafe { otlp_init(c"http://127.0.0.1:9".as_ptr(), c"parent".as_ptr(), &mut p) }, OTLP_OK);
+    // Use this thread's id generator before forking, so parent and child inherit its state.
+    unsafe {
+        let (mut t, mut s) = (null_mut(), null_mut());
+        assert_eq!(otlp_get_tracer(p, &mut t), OTLP_OK);
+        assert_eq!(otlp_span_create(t, c"before-fork".as_ptr(), &mut s), OTLP_OK);
+        otlp_span_end(s);
+    }
+    let ids_file = std::env::temp_dir().join(format!("otlp-ffi-fork-ids-{}", std::process::id()));
     let pid = unsafe { fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
-        let code = child_checks(p);
+        let code = child_checks(p, &ids_file);
         unsafe { _exit(code) };
     }
     let mut status = 0;
@@ -87,6 +107,13 @@ fn providers_across_fork() {
     unsafe {
         assert_eq!(otlp_get_tracer(p, &mut t), OTLP_OK);
         assert_eq!(otlp_span_create(t, c"in-parent".as_ptr(), &mut s), OTLP_OK);
+        // The child's first id must not be the parent's next one (same generator state at fork).
+        let mut tp = [0 as std::ffi::c_char; 64];
+        assert_eq!(otlp_ffi::context::otlp_context_inject(s, tp.as_mut_ptr(), 64), OTLP_OK);
+        let parent_tp = std::ffi::CStr::from_ptr(tp.as_ptr()).to_string_lossy().into_owned();
+        let child_tp = std::fs::read_to_string(&ids_file).unwrap();
+        let _ = std::fs::remove_file(&ids_file);
+        assert_ne!(&parent_tp[3..35], &child_tp[3..35], "trace ids repeat across fork");
         let mut rec = false;
         assert_eq!(otlp_span_is_recording(s, &mut rec), OTLP_OK);
         assert!(rec);
