@@ -104,10 +104,6 @@ pub struct Arena {
 const MAX_TEXT: usize = u32::MAX as usize;
 
 impl Arena {
-    pub fn with_capacity(n: usize) -> Self {
-        Self { text: String::with_capacity(n) }
-    }
-
     /// Empties the arena, keeping its allocation for reuse.
     pub fn clear(&mut self) {
         self.text.clear();

@@ -3,18 +3,11 @@
 
 use crate::config::{CONFIGS, Settings, otlp_config_t};
 use crate::error::{Error, otlp_error_t};
+use crate::export::encode::{kv, string_kv as text};
 use crate::ffi::boundary::{arg_str, check_ptr};
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use std::ffi::c_char;
-
-fn kv(key: &str, value: any_value::Value) -> KeyValue {
-    KeyValue { key: key.to_owned(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
-}
-
-fn text(key: &str, value: &str) -> KeyValue {
-    kv(key, any_value::Value::StringValue(value.to_owned()))
-}
 
 /// The host name (gethostname), if the system reports one.
 pub fn host_name() -> Option<String> {
@@ -45,12 +38,17 @@ pub fn default_service_name() -> String {
     }
 }
 
-/// Builds the resource: the user's attributes win over the detected ones, service.name is
-/// the resolved one.
+/// Builds the resource of a provider from its resolved settings.
 pub fn build(settings: &Settings) -> Resource {
-    let mut attrs: Vec<KeyValue> = Vec::with_capacity(settings.resource_attributes.len() + 8);
-    attrs.push(text("service.name", &settings.service_name));
-    for (k, v) in &settings.resource_attributes {
+    for_service(&settings.service_name, &settings.resource_attributes)
+}
+
+/// The resource for `service_name` and the user's `attributes`: they win over the detected
+/// ones; `service.name` among the attributes is ignored in favour of `service_name`.
+pub fn for_service(service_name: &str, attributes: &[(String, String)]) -> Resource {
+    let mut attrs: Vec<KeyValue> = Vec::with_capacity(attributes.len() + 8);
+    attrs.push(text("service.name", service_name));
+    for (k, v) in attributes {
         if k != "service.name" && !attrs.iter().any(|a| &a.key == k) {
             attrs.push(text(k, v));
         }

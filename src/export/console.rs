@@ -9,6 +9,7 @@
 //! `parent=-` marks a root span. The line is built on the export thread from the same OTLP
 //! request an OTLP exporter would send.
 
+use crate::context::to_hex;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -41,7 +42,7 @@ pub fn write(lines: &[u8]) {
 }
 
 fn line(out: &mut String, service: &str, scope: &str, span: &Span) {
-    let parent = if span.parent_span_id.is_empty() { "-".to_owned() } else { hex(&span.parent_span_id) };
+    let parent = if span.parent_span_id.is_empty() { "-".to_owned() } else { to_hex(&span.parent_span_id) };
     let kind = match span.kind {
         1 => "internal",
         2 => "server",
@@ -62,8 +63,8 @@ fn line(out: &mut String, service: &str, scope: &str, span: &Span) {
          duration={duration_ms:.3}ms scope={} attributes={{",
         key(service),
         span.name,
-        hex(&span.trace_id),
-        hex(&span.span_id),
+        to_hex(&span.trace_id),
+        to_hex(&span.span_id),
         key(scope),
     );
     attributes(out, &span.attributes);
@@ -100,7 +101,7 @@ fn value(out: &mut String, v: Option<&AnyValue>) {
         Some(Value::BoolValue(b)) => write!(out, "{b}"),
         Some(Value::IntValue(i)) => write!(out, "{i}"),
         Some(Value::DoubleValue(d)) => write!(out, "{d:?}"),
-        Some(Value::BytesValue(b)) => write!(out, "0x{}", hex(b)),
+        Some(Value::BytesValue(b)) => write!(out, "0x{}", to_hex(b)),
         Some(Value::ArrayValue(a)) => {
             out.push('[');
             for (i, v) in a.values.iter().enumerate() {
@@ -139,18 +140,10 @@ fn key(k: &str) -> String {
     if plain { k.to_owned() } else { format!("{k:?}") }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::encode::{kv, resource};
+    use crate::export::encode::kv;
     use opentelemetry_proto::tonic::common::v1::ArrayValue;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Status, span::Event};
 
@@ -188,7 +181,7 @@ mod tests {
         let root = Span { parent_span_id: vec![], status: None, attributes: vec![], events: vec![], ..root };
         let request = ExportTraceServiceRequest {
             resource_spans: vec![ResourceSpans {
-                resource: Some(resource("my svc", &[])),
+                resource: Some(crate::resource::for_service("my svc", &[])),
                 scope_spans: vec![ScopeSpans { spans: vec![span, root], ..Default::default() }],
                 schema_url: String::new(),
             }],

@@ -21,28 +21,6 @@ pub fn string_kv(key: &str, value: &str) -> KeyValue {
     kv(key, any_value::Value::StringValue(value.to_owned()))
 }
 
-/// The resource every span of a provider is exported with.
-pub fn resource(service_name: &str, attributes: &[(String, String)]) -> Resource {
-    let mut attrs: Vec<KeyValue> = Vec::with_capacity(attributes.len() + 5);
-    attrs.push(string_kv("service.name", service_name));
-    for (k, v) in attributes {
-        if k != "service.name" && !attrs.iter().any(|a| &a.key == k) {
-            attrs.push(string_kv(k, v));
-        }
-    }
-    for (k, v) in [
-        ("telemetry.sdk.name", "otlp-ffi"),
-        ("telemetry.sdk.language", "rust"),
-        ("telemetry.sdk.version", env!("CARGO_PKG_VERSION")),
-    ] {
-        if !attrs.iter().any(|a| a.key == k) {
-            attrs.push(string_kv(k, v));
-        }
-    }
-    attrs.push(kv("process.pid", any_value::Value::IntValue(i64::from(std::process::id()))));
-    Resource { attributes: attrs, dropped_attributes_count: 0, entity_refs: Vec::new() }
-}
-
 /// Trace flags of an OTLP span or link: the W3C flags plus whether the parent (for a span)
 /// or the linked context (for a link) is remote.
 fn flags(trace_flags: u8, remote: bool) -> u32 {
@@ -172,7 +150,7 @@ mod tests {
             status_message: "bad".into(),
             scope,
         };
-        let req = request([&d, &d], &resource("svc", &[("service.name".into(), "ignored".into())]));
+        let req = request([&d, &d], &crate::resource::for_service("svc", &[("service.name".into(), "ignored".into())]));
         let bytes = req.encode_to_vec();
         let back = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
         let rs = &back.resource_spans[0];

@@ -10,6 +10,7 @@
 //! (proto3 JSON), so a root span has no `parentSpanId` and an unset status no `status`; no
 //! field is ever `null`.
 
+use crate::context::push_hex;
 use base64::Engine as _;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value::Value};
@@ -64,9 +65,7 @@ impl Writer {
         if !bytes.is_empty() {
             self.key(name);
             self.out.push('"');
-            for b in bytes {
-                let _ = write!(self.out, "{b:02x}");
-            }
+            push_hex(&mut self.out, bytes);
             self.out.push('"');
         }
     }
@@ -325,7 +324,7 @@ mod tests {
         let unset = Span { status: Some(Status::default()), ..root.clone() };
         ExportTraceServiceRequest {
             resource_spans: vec![ResourceSpans {
-                resource: Some(crate::export::encode::resource("svc", &[])),
+                resource: Some(crate::resource::for_service("svc", &[])),
                 scope_spans: vec![ScopeSpans {
                     scope: Some(InstrumentationScope { name: "lib".into(), version: "1".into(), ..Default::default() }),
                     spans: vec![span, root, unset],
