@@ -288,6 +288,56 @@ typedef struct {
 } otlp_span_options_t;
 
 /**
+ * A span that already finished, described by value for `otlp_span_emit`: what
+ * `otlp_span_start_with_options` takes, plus the attributes set while it ran and its end.
+ * Size-prefixed like otlp_span_options_t: set `struct_size = sizeof(otlp_finished_span_t)` and
+ * zero what you do not use.
+ */
+typedef struct {
+  /**
+   * `sizeof(otlp_finished_span_t)` as the caller compiled it.
+   */
+  size_t struct_size;
+  /**
+   * The span name (UTF-8, copied). Not NULL.
+   */
+  const char *name;
+  /**
+   * An otlp_span_kind_t; 0 means OTLP_SPAN_KIND_INTERNAL.
+   */
+  otlp_span_kind_t kind;
+  /**
+   * Parent context, or NULL for a root span. Only read; the caller still frees it.
+   */
+  const otlp_context_t *parent;
+  /**
+   * Attributes the span started with (visible to the sampler's decision); NULL when the
+   * count is 0.
+   */
+  const otlp_attribute_t *start_attributes;
+  size_t start_attribute_count;
+  /**
+   * Links to other spans' contexts; NULL when the count is 0.
+   */
+  const otlp_link_t *links;
+  size_t link_count;
+  /**
+   * Start time in nanoseconds since the Unix epoch; 0 means now.
+   */
+  uint64_t start_time_unix_nano;
+  /**
+   * Attributes set after the start, applied in order (a key set again replaces the earlier
+   * value, start attributes included); NULL when the count is 0.
+   */
+  const otlp_attribute_t *attributes;
+  size_t attribute_count;
+  /**
+   * End time in nanoseconds since the Unix epoch; 0 means now; clamped to the start.
+   */
+  uint64_t end_time_unix_nano;
+} otlp_finished_span_t;
+
+/**
  * Counters of a provider's pipeline, all since `otlp_init*`.
  *
  * After a force_flush or shutdown that returned OTLP_OK:
@@ -606,6 +656,29 @@ otlp_error_t otlp_span_create(otlp_tracer_t *tracer, const char *name, otlp_span
  * kind out of range, invalid attribute). Ownership and threading as for otlp_span_start.
  */
 otlp_error_t otlp_span_start_with_options(otlp_tracer_t *tracer, const char *name, const otlp_span_options_t *options, otlp_span_t **span);
+
+/**
+ * Records a whole span in one call: starts it as otlp_span_start_with_options would, sets
+ * `span->attributes` as otlp_span_set_attributes would (after the sampler's decision, which
+ * sees only `span->start_attributes`), ends it at `span->end_time_unix_nano` and queues it
+ * for export.
+ *
+ * For bindings that keep a span on their side while it runs (its start time, the attributes
+ * set on it) and cross the boundary once, when it ends. No handle is created; the span's ids
+ * are generated here, so a span whose context is needed while it runs is started with
+ * otlp_span_start* instead. `span` is only read during the call.
+ *
+ * Everything is validated before the span is created: if any input is invalid, nothing is
+ * recorded and the message names the field (`span.name`, `span.start_attributes[0].key`,
+ * `span.attributes[2].value`, `span.struct_size`). Never blocks on the network (a full queue
+ * drops the span and counts it). Threads: any thread, concurrently.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (tracer, span, span->name, an array with a count but no
+ * pointer), OTLP_ERROR_INVALID_HANDLE (tracer, parent or a link context not live),
+ * OTLP_ERROR_INVALID_ARGUMENT (struct_size smaller than the first version of the struct, kind
+ * out of range, name not UTF-8, invalid attribute).
+ */
+otlp_error_t otlp_span_emit(otlp_tracer_t *tracer, const otlp_finished_span_t *span);
 
 /**
  * Returns the context of `span`, to parent local children or to inject elsewhere.

@@ -130,6 +130,11 @@ impl Arena {
     pub fn get(&self, t: Text) -> &str {
         self.text.get(t.start as usize..(t.start + t.len) as usize).unwrap_or("")
     }
+
+    /// The bytes of `t` (a bounds check, no character-boundary checks: for comparisons).
+    fn bytes(&self, t: Text) -> &[u8] {
+        self.text.as_bytes().get(t.start as usize..(t.start + t.len) as usize).unwrap_or(b"")
+    }
 }
 
 /// How many attributes a list keeps and how long a string value may be (in characters).
@@ -140,6 +145,9 @@ pub struct Limit {
 }
 
 fn truncate(s: &str, max_chars: usize) -> &str {
+    if s.len() <= max_chars {
+        return s; // no more characters than bytes: nothing to cut (the default: no limit)
+    }
     match s.char_indices().nth(max_chars) {
         Some((i, _)) => s.get(..i).unwrap_or(s),
         None => s,
@@ -186,7 +194,7 @@ impl AttrList {
     /// Sets `key`, replacing an earlier value of the same key; beyond `limit.count` distinct
     /// keys the attribute is counted as dropped.
     pub fn set(&mut self, arena: &mut Arena, key: &str, value: &Value<'_>, limit: Limit) {
-        if let Some(i) = self.entries.iter().position(|(k, _)| arena.get(*k) == key) {
+        if let Some(i) = self.entries.iter().position(|(k, _)| arena.bytes(*k) == key.as_bytes()) {
             let v = Self::store(arena, value, limit);
             if let Some(entry) = self.entries.get_mut(i) {
                 entry.1 = v;

@@ -298,6 +298,38 @@ pub struct otlp_link_t {
     pub attribute_count: usize,
 }
 
+/// A span that already finished, described by value for `otlp_span_emit`: what
+/// `otlp_span_start_with_options` takes, plus the attributes set while it ran and its end.
+/// Size-prefixed like otlp_span_options_t: set `struct_size = sizeof(otlp_finished_span_t)` and
+/// zero what you do not use.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct otlp_finished_span_t {
+    /// `sizeof(otlp_finished_span_t)` as the caller compiled it.
+    pub struct_size: usize,
+    /// The span name (UTF-8, copied). Not NULL.
+    pub name: *const c_char,
+    /// An otlp_span_kind_t; 0 means OTLP_SPAN_KIND_INTERNAL.
+    pub kind: otlp_span_kind_arg,
+    /// Parent context, or NULL for a root span. Only read; the caller still frees it.
+    pub parent: *const otlp_context_t,
+    /// Attributes the span started with (visible to the sampler's decision); NULL when the
+    /// count is 0.
+    pub start_attributes: *const otlp_attribute_t,
+    pub start_attribute_count: usize,
+    /// Links to other spans' contexts; NULL when the count is 0.
+    pub links: *const otlp_link_t,
+    pub link_count: usize,
+    /// Start time in nanoseconds since the Unix epoch; 0 means now.
+    pub start_time_unix_nano: u64,
+    /// Attributes set after the start, applied in order (a key set again replaces the earlier
+    /// value, start attributes included); NULL when the count is 0.
+    pub attributes: *const otlp_attribute_t,
+    pub attribute_count: usize,
+    /// End time in nanoseconds since the Unix epoch; 0 means now; clamped to the start.
+    pub end_time_unix_nano: u64,
+}
+
 /// What a new span starts with, beyond its tracer and name.
 #[derive(Default)]
 pub struct StartOptions<'a> {
@@ -308,8 +340,9 @@ pub struct StartOptions<'a> {
     pub start_ns: Option<u64>,
 }
 
-/// Starts a span of `tracer`; the safe core of every start function.
-pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Result<usize> {
+/// A new span of `tracer` (ids, sampling decision, start attributes and links), not yet in
+/// the slab; the safe core of every start function and of `otlp_span_emit`.
+fn begin(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> SpanState {
     let span_id = new_span_id();
     let trace_id = opts.parent.as_ref().map_or_else(new_trace_id, |p| p.trace_id);
     let sampled = tracer.sampler.should_sample(opts.parent.as_ref(), &trace_id);
@@ -354,8 +387,42 @@ pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Res
             data.add_link(ctx, &attrs, &p.limits);
         }
     }
-    SPANS.insert(SpanState { provider_id: tracer.provider_id, data, pipeline })
+    SpanState { provider_id: tracer.provider_id, data, pipeline }
 }
+
+/// Starts a span of `tracer` and registers it: its handle value.
+pub fn start(tracer: &tracer::Tracer, name: &str, opts: StartOptions<'_>) -> Result<usize> {
+    SPANS.insert(begin(tracer, name, opts))
+}
+
+/// Hands a finished span to its pipeline (or back to the pool when it does not record).
+fn finish(state: SpanState, end_ns: Option<u64>) {
+    match state.pipeline {
+        Some(pipeline) => {
+            let mut data = state.data;
+            data.end_ns = end_ns.unwrap_or_else(now_ns).max(data.start_ns);
+            pipeline.span_ended(data);
+        }
+        None => recycle(state.data),
+    }
+}
+
+/// A whole span in one step: started with `opts`, given `attributes` after the sampler ran,
+/// ended at `end_ns` (None: now). Never enters the slab: no handle exists to misuse.
+pub fn emit(
+    tracer: &tracer::Tracer,
+    name: &str,
+    opts: StartOptions<'_>,
+    attributes: &[(&str, Value<'_>)],
+    end_ns: Option<u64>,
+) {
+    let mut state = begin(tracer, name, opts);
+    if let Some(p) = &state.pipeline {
+        state.data.set_attributes(attributes, &p.limits);
+    }
+    finish(state, end_ns);
+}
+
 
 /// Span records are recycled: the export thread hands encoded ones back (their arena and
 /// attribute list keep their allocations), so a steady stream of spans allocates nothing.
@@ -455,15 +522,7 @@ pub fn context_of(span: *const otlp_span_t) -> Result<SpanContext> {
 
 /// Ends a span: removes it from the slab and queues its data for export.
 pub fn end(span: *mut otlp_span_t, end_ns: Option<u64>) -> Result<()> {
-    let state = SPANS.remove(span as usize)?;
-    match state.pipeline {
-        Some(pipeline) => {
-            let mut data = state.data;
-            data.end_ns = end_ns.unwrap_or_else(now_ns).max(data.start_ns);
-            pipeline.span_ended(data);
-        }
-        None => recycle(state.data),
-    }
+    finish(SPANS.remove(span as usize)?, end_ns);
     Ok(())
 }
 
@@ -484,6 +543,88 @@ fn set_attr(span: *mut otlp_span_t, key: *const c_char, value: Value<'_>) -> Res
 fn write_out<T>(out: *mut *mut T, handle: usize) {
     // SAFETY: every caller checked `out` for NULL; writable per the API contract.
     unsafe { out.write(handle as *mut T) };
+}
+
+/// The start fields shared by `otlp_span_options_t` and `otlp_finished_span_t`, validated;
+/// errors name the field under `owner` (`options.links[0].context`) or, for the attributes,
+/// `attributes_field` (`span.start_attributes[1].key`).
+struct StartFields {
+    kind: otlp_span_kind_arg,
+    parent: *const otlp_context_t,
+    attributes: *const otlp_attribute_t,
+    attribute_count: usize,
+    links: *const otlp_link_t,
+    link_count: usize,
+    start_time_unix_nano: u64,
+}
+
+impl StartFields {
+    /// # Safety
+    /// The arrays hold the counts they claim, as the C API documents.
+    unsafe fn read<'a>(self, owner: &str, attributes_field: &str) -> Result<StartOptions<'a>> {
+        let mut opts = StartOptions {
+            kind: if self.kind == 0 { 1 } else { check_kind(self.kind)? },
+            start_ns: (self.start_time_unix_nano != 0).then_some(self.start_time_unix_nano),
+            ..Default::default()
+        };
+        if !self.parent.is_null() {
+            opts.parent = Some(context::lookup(self.parent)?);
+        }
+        opts.attributes = unsafe { read_c_attributes(self.attributes, self.attribute_count, attributes_field) }?;
+        if self.link_count > 0 {
+            check_ptr(self.links, &format!("{owner}.links"))?;
+            // SAFETY: non-NULL, `link_count` entries per the caller.
+            let links = unsafe { std::slice::from_raw_parts(self.links, self.link_count) };
+            for (i, l) in links.iter().enumerate() {
+                check_ptr(l.context, &format!("{owner}.links[{i}].context"))?;
+                let ctx = context::lookup(l.context)?;
+                let name = format!("{owner}.links[{i}].attributes");
+                let attrs = unsafe { read_c_attributes(l.attributes, l.attribute_count, &name) }?;
+                opts.links.push((ctx, attrs));
+            }
+        }
+        Ok(opts)
+    }
+}
+
+/// Reads a size-prefixed struct whose first field is `struct_size`: a copy of it, or an error
+/// naming `what` when the caller's struct is older (smaller) than the first version of ours.
+///
+/// # Safety
+/// `ptr` is non-NULL and points to at least `struct_size` readable bytes.
+unsafe fn read_sized<T: Copy>(ptr: *const T, what: &str, type_name: &str) -> Result<T> {
+    // SAFETY: the first field is read alone before trusting the rest.
+    let size = unsafe { ptr.cast::<usize>().read_unaligned() };
+    let ours = std::mem::size_of::<T>();
+    if size < ours {
+        return Err(Error::invalid_argument(format!(
+            "argument `{what}.struct_size` is {size}, expected at least {ours} (sizeof({type_name}))"
+        )));
+    }
+    Ok(unsafe { ptr.read_unaligned() })
+}
+
+/// Reads an `otlp_span_options_t` (NULL: all defaults), validating every entry; errors name
+/// the field (`options.attributes[1].key`, `options.links[0].context`).
+///
+/// # Safety
+/// `options` is NULL or points to at least `options->struct_size` readable bytes whose arrays
+/// hold the counts they claim, as the C API documents.
+unsafe fn read_options<'a>(options: *const otlp_span_options_t) -> Result<StartOptions<'a>> {
+    if options.is_null() {
+        return Ok(StartOptions { kind: 1, ..Default::default() });
+    }
+    let o = unsafe { read_sized(options, "options", "otlp_span_options_t") }?;
+    let fields = StartFields {
+        kind: o.kind,
+        parent: o.parent,
+        attributes: o.attributes,
+        attribute_count: o.attribute_count,
+        links: o.links,
+        link_count: o.link_count,
+        start_time_unix_nano: o.start_time_unix_nano,
+    };
+    unsafe { fields.read("options", "options.attributes") }
 }
 
 /// Starts a span; the general form of `otlp_span_create`.
@@ -556,39 +697,52 @@ pub unsafe extern "C" fn otlp_span_start_with_options(
         check_ptr(tracer, "tracer")?;
         let name = unsafe { arg_str(name, "name") }?;
         check_ptr(span, "span")?;
-        let mut opts = StartOptions { kind: 1, ..Default::default() };
-        if !options.is_null() {
-            // SAFETY: non-NULL; the caller's struct holds at least `struct_size` bytes, and
-            // the first field is read alone before trusting the rest.
-            let size = unsafe { options.cast::<usize>().read_unaligned() };
-            let ours = std::mem::size_of::<otlp_span_options_t>();
-            if size < ours {
-                return Err(Error::invalid_argument(format!(
-                    "argument `options.struct_size` is {size}, expected at least {ours} (sizeof(otlp_span_options_t))"
-                )));
-            }
-            let o = unsafe { options.read_unaligned() };
-            opts.kind = if o.kind == 0 { 1 } else { check_kind(o.kind)? };
-            if !o.parent.is_null() {
-                opts.parent = Some(context::lookup(o.parent)?);
-            }
-            opts.attributes = unsafe { read_c_attributes(o.attributes, o.attribute_count, "options.attributes") }?;
-            if o.link_count > 0 {
-                check_ptr(o.links, "options.links")?;
-                // SAFETY: non-NULL, `link_count` entries per the caller.
-                let links = unsafe { std::slice::from_raw_parts(o.links, o.link_count) };
-                for (i, l) in links.iter().enumerate() {
-                    check_ptr(l.context, &format!("options.links[{i}].context"))?;
-                    let ctx = context::lookup(l.context)?;
-                    let name = format!("options.links[{i}].attributes");
-                    let attrs = unsafe { read_c_attributes(l.attributes, l.attribute_count, &name) }?;
-                    opts.links.push((ctx, attrs));
-                }
-            }
-            opts.start_ns = (o.start_time_unix_nano != 0).then_some(o.start_time_unix_nano);
-        }
+        let opts = unsafe { read_options(options) }?;
         let tracer = tracer::lookup(tracer)?;
         write_out(span, start(&tracer, name, opts)?);
+        Ok(())
+    })
+}
+
+/// Records a whole span in one call: starts it as otlp_span_start_with_options would, sets
+/// `span->attributes` as otlp_span_set_attributes would (after the sampler's decision, which
+/// sees only `span->start_attributes`), ends it at `span->end_time_unix_nano` and queues it
+/// for export.
+///
+/// For bindings that keep a span on their side while it runs (its start time, the attributes
+/// set on it) and cross the boundary once, when it ends. No handle is created; the span's ids
+/// are generated here, so a span whose context is needed while it runs is started with
+/// otlp_span_start* instead. `span` is only read during the call.
+///
+/// Everything is validated before the span is created: if any input is invalid, nothing is
+/// recorded and the message names the field (`span.name`, `span.start_attributes[0].key`,
+/// `span.attributes[2].value`, `span.struct_size`). Never blocks on the network (a full queue
+/// drops the span and counts it). Threads: any thread, concurrently.
+///
+/// Errors: OTLP_ERROR_NULL_POINTER (tracer, span, span->name, an array with a count but no
+/// pointer), OTLP_ERROR_INVALID_HANDLE (tracer, parent or a link context not live),
+/// OTLP_ERROR_INVALID_ARGUMENT (struct_size smaller than the first version of the struct, kind
+/// out of range, name not UTF-8, invalid attribute).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otlp_span_emit(tracer: *mut otlp_tracer_t, span: *const otlp_finished_span_t) -> otlp_error_t {
+    ffi_result!({
+        check_ptr(tracer, "tracer")?;
+        check_ptr(span, "span")?;
+        let f = unsafe { read_sized(span, "span", "otlp_finished_span_t") }?;
+        let name = unsafe { arg_str(f.name, "span.name") }?;
+        let fields = StartFields {
+            kind: f.kind,
+            parent: f.parent,
+            attributes: f.start_attributes,
+            attribute_count: f.start_attribute_count,
+            links: f.links,
+            link_count: f.link_count,
+            start_time_unix_nano: f.start_time_unix_nano,
+        };
+        let opts = unsafe { fields.read("span", "span.start_attributes") }?;
+        let attrs = unsafe { read_c_attributes(f.attributes, f.attribute_count, "span.attributes") }?;
+        let tracer = tracer::lookup(tracer)?;
+        emit(&tracer, name, opts, &attrs, (f.end_time_unix_nano != 0).then_some(f.end_time_unix_nano));
         Ok(())
     })
 }

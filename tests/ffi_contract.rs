@@ -488,3 +488,100 @@ fn baggage_round_trip_and_nulls() {
         assert_eq!(otlp_baggage_set(b, c"k".as_ptr(), c"v".as_ptr()), OTLP_ERROR_INVALID_HANDLE);
     }
 }
+
+fn finished(name: *const c_char) -> otlp_finished_span_t {
+    otlp_finished_span_t {
+        struct_size: std::mem::size_of::<otlp_finished_span_t>(),
+        name,
+        kind: 0,
+        parent: null(),
+        start_attributes: null(),
+        start_attribute_count: 0,
+        links: null(),
+        link_count: 0,
+        start_time_unix_nano: 0,
+        attributes: null(),
+        attribute_count: 0,
+        end_time_unix_nano: 0,
+    }
+}
+
+fn started(p: *mut otlp_tracer_provider_t) -> u64 {
+    let mut st = otlp_stats_t::default();
+    assert_eq!(unsafe { otlp_tracer_provider_get_stats(p, &mut st) }, OTLP_OK);
+    st.spans_started
+}
+
+#[test]
+fn emit_validates_everything_before_recording_and_names_the_field() {
+    let p = provider();
+    let t = tracer(p);
+    let good = [otlp_attribute_t {
+        key: c"k".as_ptr(),
+        r#type: 3,
+        value: otlp_attribute_value_t { int_value: 7 },
+    }];
+    let empty_key = [otlp_attribute_t {
+        key: c"".as_ptr(),
+        r#type: 3,
+        value: otlp_attribute_value_t { int_value: 7 },
+    }];
+    let bad_utf8 = [otlp_attribute_t {
+        key: c"k".as_ptr(),
+        r#type: 1,
+        value: otlp_attribute_value_t { string_value: c"\xff".as_ptr() },
+    }];
+    unsafe {
+        let f = finished(c"whole".as_ptr());
+        expect(otlp_span_emit(null_mut(), &f), OTLP_ERROR_NULL_POINTER, "tracer");
+        expect(otlp_span_emit(t, null()), OTLP_ERROR_NULL_POINTER, "span");
+        expect(otlp_span_emit(t, &finished(null())), OTLP_ERROR_NULL_POINTER, "span.name");
+
+        let mut f = finished(c"whole".as_ptr());
+        f.struct_size = 16;
+        assert_eq!(otlp_span_emit(t, &f), OTLP_ERROR_INVALID_ARGUMENT);
+        assert!(last_error().contains("`span.struct_size` is 16"), "{}", last_error());
+
+        let mut f = finished(c"whole".as_ptr());
+        f.kind = 6;
+        assert_eq!(otlp_span_emit(t, &f), OTLP_ERROR_INVALID_ARGUMENT);
+        assert!(last_error().contains("`kind` is 6"), "{}", last_error());
+
+        let mut f = finished(c"whole".as_ptr());
+        f.attribute_count = 1;
+        expect(otlp_span_emit(t, &f), OTLP_ERROR_NULL_POINTER, "span.attributes");
+        f.attributes = bad_utf8.as_ptr();
+        assert_eq!(otlp_span_emit(t, &f), OTLP_ERROR_INVALID_ARGUMENT);
+        assert!(last_error().contains("span.attributes[0].value.string_value"), "{}", last_error());
+
+        let mut f = finished(c"whole".as_ptr());
+        f.start_attributes = empty_key.as_ptr();
+        f.start_attribute_count = 1;
+        assert_eq!(otlp_span_emit(t, &f), OTLP_ERROR_INVALID_ARGUMENT);
+        assert!(last_error().contains("`span.start_attributes[0].key` is empty"), "{}", last_error());
+
+        let mut f = finished(c"whole".as_ptr());
+        f.link_count = 1;
+        expect(otlp_span_emit(t, &f), OTLP_ERROR_NULL_POINTER, "span.links");
+        let link = otlp_link_t { context: 0x77 as *const _, attributes: null(), attribute_count: 0 };
+        f.links = &link;
+        assert_eq!(otlp_span_emit(t, &f), OTLP_ERROR_INVALID_HANDLE);
+
+        let mut f = finished(c"whole".as_ptr());
+        f.parent = 0x42 as *const _;
+        assert_eq!(otlp_span_emit(t, &f), OTLP_ERROR_INVALID_HANDLE);
+        assert_eq!(otlp_span_emit(0x1234 as *mut _, &finished(c"x".as_ptr())), OTLP_ERROR_INVALID_HANDLE);
+
+        // Nothing was recorded by any failed call; a valid one records one span.
+        assert_eq!(started(p), 0);
+        let mut f = finished(c"whole".as_ptr());
+        f.start_attributes = good.as_ptr();
+        f.start_attribute_count = 1;
+        f.attributes = good.as_ptr();
+        f.attribute_count = 1;
+        assert_eq!(otlp_span_emit(t, &f), OTLP_OK);
+        assert_eq!(started(p), 1);
+        otlp_tracer_provider_free(p);
+        assert_eq!(otlp_span_emit(t, &finished(c"x".as_ptr())), OTLP_ERROR_INVALID_HANDLE);
+    }
+}

@@ -1,6 +1,7 @@
 """The tracing surface beyond the seed API (tests/c/test_surface.c), checked against what the
 OTLP receiver decoded: span options, typed array attributes, links, events with attributes,
-exceptions, explicit timestamps, scoped tracers, limits, ratio sampling, baggage, resource."""
+exceptions, explicit timestamps, scoped tracers, limits, ratio sampling, baggage, resource,
+and whole spans recorded in one call (otlp_span_emit)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from otlp_receiver import attr, resource_attr
 
+SERVER = 2
 PRODUCER = 4
 STATUS_ERROR = 2
 
@@ -116,3 +118,31 @@ def test_resource_from_config_and_detectors(run, receiver, surface, link):
     assert resource_attr(s, "process.pid") == ("int", int(out["PID"]))
     assert resource_attr(s, "host.name")[0] == "string" and resource_attr(s, "host.name")[1]
     assert resource_attr(s, "process.executable.name")[1].startswith("test_surface")
+
+
+def test_emit_records_a_whole_span_in_one_call(run, receiver, surface, link):
+    out = run_scenario(run, surface, link, "emit")
+    assert out["STATS"].split() == ["3", "3", "3", "0"], "three spans recorded, the invalid call none"
+    [span] = receiver.wait_for_spans(lambda s: s["name"] == "GET /orders/{id}")
+    assert span["service_name"] == "surface-emit"
+    assert span["kind"] == SERVER
+    assert span["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736", "joins the remote parent's trace"
+    assert span["parent_span_id"] == "00f067aa0ba902b7"
+    assert span["trace_state"] == "vendor=y"
+    assert span["span_id"] not in ("", "00f067aa0ba902b7")
+    assert (span["start_time_unix_nano"], span["end_time_unix_nano"]) == (1700000002000000000, 1700000003000000000)
+    assert span["attributes"] == {
+        "http.route": ("string", "/orders/{id}"),
+        "attempt": ("int", 2),
+        "ok": ("bool", True),
+        "tags": ("array", [("string", "x"), ("string", "y")]),
+    }
+    [lnk] = span["links"]
+    assert (lnk["trace_id"], lnk["span_id"]) == ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331")
+    [clamped] = receiver.wait_for_spans(lambda s: s["name"] == "clamped")
+    assert clamped["start_time_unix_nano"] == clamped["end_time_unix_nano"] == 1700000005000000000
+    assert clamped["parent_span_id"] == "" and clamped["kind"] == 1
+    [now] = receiver.wait_for_spans(lambda s: s["name"] == "now")
+    before, after = map(int, out["WINDOW"].split())
+    assert before <= now["start_time_unix_nano"] <= now["end_time_unix_nano"] <= after
+    assert now["trace_id"] != span["trace_id"] and now["parent_span_id"] == ""

@@ -7,15 +7,19 @@
  *   sampler   traceidratio 0.25 over 10000 root spans (OTEL_TRACES_SAMPLER from the env)
  *   baggage   W3C baggage extract / edit / inject
  *   resource  resource attributes from the config object, and process.pid
+ *   emit      whole spans in one call (otlp_span_emit): remote parent, start attributes and
+ *             later ones (a key set again), a link, explicit and default times, clamping
  * Prints "KEY value" lines for tests/test_c_surface.py, which checks what the receiver decoded,
  * and "OK <scenario>" at the end. Any failed call exits 1 with the library's message.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 */
 #include "otlp_ffi.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK(call)                                                                                    \
@@ -222,6 +226,73 @@ static void scenario_resource(void) {
     finish(p);
 }
 
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void scenario_emit(void) {
+    otlp_tracer_provider_t *p = NULL;
+    otlp_tracer_t *t = NULL;
+    CHECK(otlp_init("", "surface-emit", &p));
+    CHECK(otlp_get_tracer(p, &t));
+    otlp_context_t *remote = NULL, *other = NULL;
+    CHECK(otlp_context_extract_with_state("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "vendor=y",
+                                          &remote));
+    CHECK(otlp_context_extract("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", &other));
+    otlp_attribute_t start_attrs[2] = {str_attr("http.route", "/orders/{id}"), int_attr("attempt", 1)};
+    const char *tags[] = {"x", "y"};
+    otlp_attribute_t later[3];
+    later[0] = int_attr("attempt", 2); /* replaces the start value */
+    later[1].key = "ok";
+    later[1].type = OTLP_ATTRIBUTE_BOOL;
+    later[1].value.bool_value = true;
+    later[2] = array_attr("tags", OTLP_ATTRIBUTE_STRING_ARRAY, tags, 2);
+    otlp_link_t link = {other, NULL, 0};
+
+    otlp_finished_span_t f;
+    memset(&f, 0, sizeof f);
+    f.struct_size = sizeof f;
+    f.name = "GET /orders/{id}";
+    f.kind = OTLP_SPAN_KIND_SERVER;
+    f.parent = remote;
+    f.start_attributes = start_attrs;
+    f.start_attribute_count = 2;
+    f.links = &link;
+    f.link_count = 1;
+    f.start_time_unix_nano = 1700000002000000000ULL;
+    f.attributes = later;
+    f.attribute_count = 3;
+    f.end_time_unix_nano = 1700000003000000000ULL;
+    CHECK(otlp_span_emit(t, &f));
+    otlp_context_free(remote);
+    otlp_context_free(other);
+
+    /* An end before the start is clamped to the start. */
+    otlp_finished_span_t c;
+    memset(&c, 0, sizeof c);
+    c.struct_size = sizeof c;
+    c.name = "clamped";
+    c.start_time_unix_nano = 1700000005000000000ULL;
+    c.end_time_unix_nano = 1700000004000000000ULL;
+    CHECK(otlp_span_emit(t, &c));
+
+    /* All defaults: a root INTERNAL span starting and ending now. */
+    otlp_finished_span_t d;
+    memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
+    d.name = "now";
+    uint64_t before = now_ns();
+    CHECK(otlp_span_emit(t, &d));
+    printf("WINDOW %" PRIu64 " %" PRIu64 "\n", before, now_ns());
+
+    /* Invalid input records nothing. */
+    d.name = NULL;
+    EXPECT(otlp_span_emit(t, &d) == OTLP_ERROR_NULL_POINTER);
+    finish(p);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s options|limits|sampler|baggage|resource\n", argv[0]);
@@ -233,6 +304,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(s, "sampler")) scenario_sampler();
     else if (!strcmp(s, "baggage")) scenario_baggage();
     else if (!strcmp(s, "resource")) scenario_resource();
+    else if (!strcmp(s, "emit")) scenario_emit();
     else {
         fprintf(stderr, "unknown scenario %s\n", s);
         return 2;
