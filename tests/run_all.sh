@@ -25,4 +25,8 @@ if [ -f bindings/python/pyproject.toml ]; then
   python3 -m pip install -q --force-reinstall --no-deps ./bindings/python
   echo "==> pytest bindings/python/tests (the Python binding, installed)"
   (cd bindings/python && python3 -m pytest -q tests)
+  if python3 -m ruff --version >/dev/null 2>&1 && python3 -m mypy --version >/dev/null 2>&1; then
+    echo "==> ruff + mypy (the Python binding and its benchmark)"
+    (cd bindings/python && python3 -m ruff check . ../../bench/python && python3 -m mypy)
+  fi
 fi

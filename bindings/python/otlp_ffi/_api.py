@@ -1,12 +1,15 @@
 """The idiomatic layer: TracerProvider, Tracer, Span, SpanContext, propagation helpers.
 
-What a span costs (crossings of the C boundary): ``start_span(name)`` is one C call
-(``otlp_span_start``); ``start_span(name, attributes={...})`` is also one
-(``otlp_span_start_with_options``, the attributes packed into an ``otlp_attribute_t`` array);
-``set_attributes({...})`` is one (``otlp_span_set_attributes``); ``end()`` is one. The hot
-calls go through argtypes-free ctypes function objects (``_raw.fast``) with exactly-typed
-arguments, and attribute arrays are packed with :mod:`struct` from cached per-key records
-(:func:`_pack_attributes`) rather than built field by field with ctypes.
+What a span costs (crossings of the C boundary, ~0.2-0.4 us each through ctypes): a root span
+without links crosses once - it is kept on this side while it runs (start time, attributes
+validated and packed as they are set) and ``end()`` hands the whole span over with
+``otlp_span_emit``; the first call that needs the library's span (context, ids, events,
+status, a child) starts it there instead (see :class:`Span`). Other spans cross at
+start (``otlp_span_start`` / ``otlp_span_start_with_options``), once per attribute call
+(``set_attributes`` sets many in one) and at end. The per-span calls go through argtypes-free
+ctypes function objects that keep the GIL (``_raw.fast``: they never wait), with exactly-typed
+arguments; attribute arrays and span records are packed with :mod:`struct` from cached per-key
+records (:func:`_pack_attributes`) rather than built field by field with ctypes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import struct
 import sys
 import threading
+import time
 import traceback
 import weakref
 from ctypes import byref, c_bool, c_double, c_int64, c_size_t, c_uint64, c_void_p, create_string_buffer
@@ -127,6 +131,7 @@ def _invalid(message: str) -> InvalidArgumentError:
 
 _CACHE_MAX = 4096
 _NAMES: Dict[str, bytes] = {}
+_NAME_ADDR: Dict[str, int] = {}  # cached name -> address of its bytes (alive for the process)
 _KEYS: Dict[str, bytes] = {}
 # key -> (address, (record for False, record for True), {str value: record}): packed
 # otlp_attribute_t records reused across spans. String values are cached per key (a bounded
@@ -180,8 +185,10 @@ def _name_bytes(name: Any) -> bytes:
     b = _NAMES.get(name) if name.__class__ is str else None
     if b is None:
         b = _encode(name, "span name")
-        if len(_NAMES) < _CACHE_MAX:
-            _NAMES[name] = b
+        if len(_NAMES) < _CACHE_MAX and name.__class__ is str:
+            b = _NAMES.setdefault(name, b)  # atomic: racing threads agree on one bytes object
+            if _ID_TRICK:
+                _NAME_ADDR.setdefault(name, id(b) + _BYTES_OFFSET)
     return b
 
 
@@ -219,20 +226,35 @@ if _ATTR.key.offset != 0 or _ATTR.type.offset != 8 or _ATTR.value.offset != 16 o
         _ATTR_SIZE < 24:  # pragma: no cover - exotic ABI
     raise ImportError("otlp_ffi: unexpected otlp_attribute_t layout on this platform")
 _TAIL = _ATTR_SIZE - 16  # size of the value union
-_P_STRING = struct.Struct(f"Qi4xQ{_TAIL - 8}x").pack
-_P_BOOL = struct.Struct(f"Qi4x?{_TAIL - 1}x").pack
-_P_INT = struct.Struct(f"Qi4xq{_TAIL - 8}x").pack
-_P_DOUBLE = struct.Struct(f"Qi4xd{_TAIL - 8}x").pack
-_P_ARRAY = struct.Struct(f"Qi4xQQ{_TAIL - 16}x").pack
+# Pointers, sizes and timestamps are packed as "q" (int64): struct converts those faster than
+# "Q", and every value passed fits (addresses, counts; timestamps are checked by _check_ns).
+# Handles are opaque 64-bit values: always "Q".
+_P_STRING = struct.Struct(f"qi4xq{_TAIL - 8}x").pack
+_P_BOOL = struct.Struct(f"qi4x?{_TAIL - 1}x").pack
+_P_INT = struct.Struct(f"qi4xq{_TAIL - 8}x").pack
+_P_DOUBLE = struct.Struct(f"qi4xd{_TAIL - 8}x").pack
+_P_ARRAY = struct.Struct(f"qi4xqq{_TAIL - 16}x").pack
 
 # otlp_span_options_t (size-prefixed) and otlp_link_t
 _OPTS = _raw.otlp_span_options_t
 _OPTS_SIZE = ctypes.sizeof(_OPTS)
-_P_OPTIONS = struct.Struct("Qi4xQQQQQQ").pack
+_P_OPTIONS = struct.Struct("qi4xQqqqqq").pack  # (the parent is a handle: any 64-bit value)
 if struct.calcsize("Qi4xQQQQQQ") != _OPTS_SIZE or [
         getattr(_OPTS, f).offset for f, _ in _OPTS._fields_] != [0, 8, 16, 24, 32, 40, 48, 56]:
     raise ImportError("otlp_ffi: unexpected otlp_span_options_t layout")  # pragma: no cover
-_P_LINK = struct.Struct("QQQ").pack
+_FIN = _raw.otlp_finished_span_t  # otlp_span_emit's argument
+_FIN_SIZE = ctypes.sizeof(_FIN)
+if struct.calcsize("QQi4xQQQQQQQQQ") != _FIN_SIZE or [getattr(_FIN, f).offset for f, _ in _FIN._fields_] != \
+        [0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88]:
+    raise ImportError("otlp_ffi: unexpected otlp_finished_span_t layout")  # pragma: no cover
+# A root span's record as start_span packs it: struct_size, name, kind, (parent NULL), start
+# attributes and count, (no links), start time, and zeros for what end() may add (attributes
+# set later, their count, the end time: 0 = now).
+_P_FIN_START = struct.Struct("qqi4x8xqq16xq24x").pack
+_FIN_HEAD = 72  # bytes before `attributes`
+_P_FIN_TAIL = struct.Struct("qqq").pack
+_U_FIN_START = struct.Struct("8xqi4x8xqq16xq").unpack_from  # (name, kind, attrs, count, start)
+_P_LINK = struct.Struct("Qqq").pack  # context handle, attributes, count
 if ctypes.sizeof(_raw.otlp_link_t) != 24:  # pragma: no cover
     raise ImportError("otlp_ffi: unexpected otlp_link_t layout")
 
@@ -306,24 +328,20 @@ def _pack_attributes(attributes: Mapping[str, AttributeValue]) -> Tuple[bytes, i
     value: Any
     try:
         for key, value in attributes.items():
-            info = _KEY_INFO.get(key)
-            if info is None:
-                return _pack_general(attributes)
+            info = _KEY_INFO[key]  # KeyError (not cached yet), TypeError (unhashable)
             cls = value.__class__
             if cls is str:
                 rec = info[2].get(value)
                 if rec is None:
-                    if "\0" in value:
+                    rec = _str_miss(info, value)
+                    if rec is None:
                         return _pack_general(attributes)
-                    b = value.encode()
-                    rec = _P_STRING(info[0], _T_STRING, id(b) + _BYTES_OFFSET)
-                    if len(info[2]) < _STR_PER_KEY_MAX and len(_STR_VALUES) < _STR_CACHE_MAX:
-                        _STR_VALUES.append(b)  # alive for the process, like the cache entry
-                        info[2][value] = rec
-                    elif keep is None:
-                        keep = [b]
-                    else:
-                        keep.append(b)
+                    if rec.__class__ is tuple:
+                        if keep is None:
+                            keep = [rec[1]]
+                        else:
+                            keep.append(rec[1])
+                        rec = rec[0]
                 append(rec)
             elif cls is int:
                 append(_P_INT(info[0], _T_INT, value))  # struct.error beyond 64 bits
@@ -333,9 +351,27 @@ def _pack_attributes(attributes: Mapping[str, AttributeValue]) -> Tuple[bytes, i
                 append(_P_DOUBLE(info[0], _T_DOUBLE, value))
             else:
                 return _pack_general(attributes)
-    except (struct.error, UnicodeEncodeError):
-        return _pack_general(attributes)
+    except (KeyError, TypeError, AttributeError, struct.error):
+        return _pack_general(attributes)  # validates everything and raises the right error
     return b"".join(parts), len(parts), keep
+
+
+def _str_miss(info: Tuple[int, Tuple[bytes, bytes], Dict[str, bytes]], value: str) -> Any:
+    """The record of a str value not (yet) cached for its (cached) key: the record (now cached),
+    or ``(record, bytes it points into)`` to keep alive until the C call, or None when the value
+    is invalid (NUL, lone surrogate: the general path raises the right error)."""
+    if "\0" in value:
+        return None
+    try:
+        b = value.encode()
+    except UnicodeEncodeError:
+        return None
+    rec: bytes = _P_STRING(info[0], _T_STRING, id(b) + _BYTES_OFFSET)
+    if len(info[2]) < _STR_PER_KEY_MAX and len(_STR_VALUES) < _STR_CACHE_MAX:
+        _STR_VALUES.append(b)  # alive for the process, like the cache entry
+        info[2][value] = rec
+        return rec
+    return rec, b
 
 
 def _pack_general(attributes: Mapping[str, AttributeValue]) -> Tuple[bytes, int, Any]:
@@ -373,7 +409,7 @@ def _pack_general(attributes: Mapping[str, AttributeValue]) -> Tuple[bytes, int,
                         raise _invalid(f"attribute {key!r}: string value contains a NUL character")
                     encoded.append(item.encode("utf-8"))
                 keep.extend(encoded)
-                packed = struct.pack(f"{n}Q", *[_addr(e) for e in encoded])
+                packed = struct.pack(f"{n}q", *[_addr(e) for e in encoded])
             elif elem is int:
                 for item in items:
                     if item < _INT64_MIN or item > _INT64_MAX:
@@ -386,6 +422,22 @@ def _pack_general(attributes: Mapping[str, AttributeValue]) -> Tuple[bytes, int,
             keep.append(packed)
             parts.append(_P_ARRAY(_addr(kb), _T_ARRAY[elem], _addr(packed), n))
     return b"".join(parts), len(parts), keep
+
+
+def _join_records(items: List[Any]) -> Tuple[bytes, int]:
+    """One ``otlp_attribute_t`` array from a span's records (bytes, or (bytes, keep-alive)
+    pairs): ``(buffer, count)``."""
+    try:
+        buf = b"".join(items)
+    except TypeError:
+        buf = b"".join([r if r.__class__ is bytes else r[0] for r in items])
+    return buf, len(buf) // _ATTR_SIZE
+
+
+# Held while a span kept on this side is started in the library (Span._hand_over), so that a
+# concurrent end() or set_attribute() that finds the span's box empty can wait for its handle.
+_HANDOVER = threading.Lock()
+_NO_BOX: List[List[Any]] = []  # the box of spans started in the library (never filled)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,8 +463,9 @@ atexit.register(_close_all_at_exit)
 
 
 def _after_fork_in_child() -> None:
-    global _LIVE_LOCK
+    global _LIVE_LOCK, _HANDOVER
     _LIVE_LOCK = threading.RLock()  # another parent thread may have held it at fork time
+    _HANDOVER = threading.Lock()
     for p in list(_LIVE):
         p._lock = threading.Lock()
         if p._h is not None and p._pid != os.getpid():
@@ -632,6 +685,9 @@ class TracerProvider:
             if h is None:
                 return
             self._h = None
+            for t in [self._tracer, *self._scoped.values()]:
+                if t is not None:
+                    t._h = None  # its spans kept on this side end as no-ops, new ones fail
         with _LIVE_LOCK:
             _LIVE.discard(self)
         if self._forked or self._pid != os.getpid():
@@ -749,6 +805,7 @@ class TracerProvider:
 
 _f_start = _fast.otlp_span_start
 _f_start_opts = _fast.otlp_span_start_with_options
+_f_emit = _fast.otlp_span_emit
 _f_end = _fast.otlp_span_end
 _f_set_attributes = _fast.otlp_span_set_attributes
 _f_set_str = _fast.otlp_span_set_attribute_string
@@ -795,19 +852,57 @@ class Tracer:
                 ``(context_or_span, attributes_dict)`` pairs.
             start_time: start time in nanoseconds since the epoch (default: now).
 
-        One C call in all cases (``otlp_span_start``, or ``otlp_span_start_with_options`` when
-        attributes, links or a start time are given).
+        C calls: none for a root span without links (it is kept on this side and handed to the
+        library by ``end()`` in one call, see :class:`Span`); one otherwise
+        (``otlp_span_start``, or ``otlp_span_start_with_options`` with attributes, links or a
+        start time).
 
         Raises:
             InvalidArgumentError (ValueError): bad name, kind or attribute (nothing started).
             TypeError: an attribute value of an unsupported type.
             InvalidHandleError: the provider is closed, or ``parent`` is no longer valid.
         """
+        na = _NAME_ADDR.get(name)
+        if na is not None and parent is None and links is None and start_time is None and \
+                kind.__class__ is SpanKind and self._h is not None:
+            # A root span is kept on this side until it ends: one C call in all (see Span). Its
+            # otlp_finished_span_t is packed now but for what end() adds.
+            t0 = _time_ns()
+            span = _new_span(Span)
+            if attributes:
+                sbuf, scount, skeep = _pack_attributes(attributes)
+                span._st = (_P_FIN_START(_FIN_SIZE, na, kind, id(sbuf) + _BYTES_OFFSET, scount, t0), sbuf, skeep)
+            else:
+                span._st = (_P_FIN_START(_FIN_SIZE, na, kind, 0, 0, t0),)
+            span._box = [[]]
+            span._h = None
+            span._tracer = self
+            span._name = name
+            return span
+        return self._start(name, kind, parent, attributes, links, start_time)
+
+    def _start(self, name: str, kind: Any, parent: Any, attributes: Any, links: Any, start_time: Any) -> "Span":
+        """start_span beyond its fast path: any name, kind or start time, parents, links."""
         if kind.__class__ is not SpanKind:
             kind = _check_kind(kind)
         nb = _NAMES.get(name)
         if nb is None:
             nb = _name_bytes(name)
+        if parent is None and links is None and _ID_TRICK and self._h is not None:
+            t0 = _time_ns() if start_time is None else _check_ns(start_time, "start_time")
+            span = _new_span(Span)
+            na = id(nb) + _BYTES_OFFSET
+            if attributes:
+                sbuf, scount, skeep = _pack_attributes(attributes)
+                span._st = (_P_FIN_START(_FIN_SIZE, na, kind, id(sbuf) + _BYTES_OFFSET, scount, t0), sbuf,
+                            skeep, nb)
+            else:
+                span._st = (_P_FIN_START(_FIN_SIZE, na, kind, 0, 0, t0), nb)
+            span._box = [[]]
+            span._h = None
+            span._tracer = self
+            span._name = name
+            return span
         h = c_void_p()
         if attributes and links is None and start_time is None and _ID_TRICK:
             # the common case inline: attributes packed, then one otlp_span_start_with_options
@@ -826,6 +921,7 @@ class Tracer:
             raise self._start_error(rc)
         span = _new_span(Span)
         span._h = h
+        span._box = _NO_BOX
         span._tracer = self
         span._name = name
         return span
@@ -839,27 +935,32 @@ class Tracer:
             abuf, count, keep = _pack_attributes(attributes)
         ph = 0 if parent is None else (_parent_handle(parent).value or 0)
         lbuf, nlinks, lkeep = _pack_links(links) if links else (b"", 0, None)
-        if start_time is None:
-            start_time = 0
-        elif isinstance(start_time, bool) or not isinstance(start_time, int) or start_time < 0:
-            raise TypeError("start_time must be a non-negative int (nanoseconds since the epoch)")
-        try:
-            opts = _P_OPTIONS(_OPTS_SIZE, kind, ph, _addr(abuf) if count else 0, count,
-                              _addr(lbuf) if nlinks else 0, nlinks, start_time)
-        except struct.error:
-            raise _invalid(f"start_time={start_time} does not fit in 64 bits") from None
+        start_time = 0 if start_time is None else _check_ns(start_time, "start_time")
+        opts = _P_OPTIONS(_OPTS_SIZE, kind, ph, _addr(abuf) if count else 0, count,
+                          _addr(lbuf) if nlinks else 0, nlinks, start_time)
         rc = _f_start_opts(self._h, nb, opts, byref(out))
         del keep, lkeep, abuf, lbuf
         return int(rc)
 
     def _start_error(self, rc: int) -> OtlpError:
         p = self._provider
-        if self._h is None and p._forked:
-            return p._fork_error()
+        if self._h is None:  # closed, or made before os.fork()
+            return p._fork_error() if p._forked else p._closed_or(ErrorCode.INVALID_HANDLE)
         return p._closed_or(rc)
 
 
 _new_span = object.__new__
+_time_ns = time.time_ns  # CLOCK_REALTIME, the clock the library stamps spans with
+
+
+def _check_ns(value: Any, what: str) -> int:
+    """A timestamp argument: an int of nanoseconds since the epoch, at most 2**63 - 1 (the
+    year 2262; the C API takes uint64_t, the binding packs int64)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"{what} must be a non-negative int (nanoseconds since the epoch)")
+    if value > _INT64_MAX:
+        raise _invalid(f"{what}={value} is beyond 2**63 - 1 nanoseconds (the year 2262)")
+    return value
 
 
 def _check_kind(kind: Any) -> SpanKind:
@@ -916,10 +1017,27 @@ class Span:
     :meth:`end` may be called more than once (later calls do nothing). Every other method
     raises :class:`~otlp_ffi.errors.SpanEndedError` after the span ended. A span is safe to use
     from several threads (the library serializes calls on one span).
+
+    A root span (no parent, no links) is kept on this side while it runs: its start time, the
+    attributes given at start and those set afterwards (validated and packed as they are set);
+    :meth:`end` hands the whole span to the library in one call (``otlp_span_emit``), where the
+    sampler decides, ids are generated and the span is queued. The first call that needs the
+    library's span (:attr:`context`, :meth:`inject`, ids, events, status, :meth:`is_recording`,
+    a child) starts it there (``otlp_span_start_with_options`` with the recorded start time and
+    start attributes, then the later attributes) and the span continues as any other. The
+    exported span is the same either way; provider stats count a root span once it was handed
+    over. Spans with a parent or links are started in the library at once.
     """
 
-    __slots__ = ("_h", "_tracer", "_name", "_ctx", "__weakref__")
-    _h: Optional[c_void_p]
+    __slots__ = ("_h", "_box", "_st", "_tracer", "_name", "_ctx", "__weakref__")
+    _h: Optional[c_void_p]  # the library's span, once started there; None before and after
+    # While the span is kept on this side: [records], the records being the packed attributes
+    # set so far (bytes, or (bytes, keep-alive) pairs). Emptied by one atomic list.pop() when
+    # the span ends or is handed over: whoever pops owns that step.
+    _box: List[List[Any]]
+    # While kept on this side: (its otlp_finished_span_t as start_span packed it, then what the
+    # record points into, unless cached for the process: start attributes, keep-alives, name).
+    _st: Tuple[Any, ...]
     _tracer: Tracer
     _name: str
     _ctx: Optional["SpanContext"]
@@ -932,36 +1050,125 @@ class Span:
         """Ends the span and queues it for export (never waits on the network). Idempotent:
         a second call does nothing.
 
-        ``end_time``: nanoseconds since the epoch (default: now; ``otlp_span_end_with_timestamp``).
+        ``end_time``: nanoseconds since the epoch (default: now).
         """
-        h = self._h
-        if h is not None:
-            if end_time is None:
-                self._h = None
-                _f_end(h)
-                return
-            if isinstance(end_time, bool) or not isinstance(end_time, int) or \
-                    not 0 <= end_time <= 0xFFFFFFFFFFFFFFFF:
-                raise TypeError("end_time must be a non-negative int (nanoseconds since the epoch)")
-            self._h = None
-            rc = _fast.otlp_span_end_with_timestamp(h, c_uint64(end_time))
+        box = self._box
+        if box:  # kept on this side
+            if end_time is not None:
+                end_time = _check_ns(end_time, "end_time")
+            try:
+                recs = box.pop()
+            except IndexError:  # ended, or handed over by another thread, meanwhile
+                return self._end_handed_over(end_time)
+            rc = self._emit(recs, end_time) if recs or end_time else _f_emit(self._tracer._h, self._st[0])
             if rc:
-                raise self._fail(rc)
+                self._emit_failed(rc)
+            return
+        h = self._h
+        if h is None:
+            return
+        if end_time is None:
+            self._h = None
+            _f_end(h)
+            return
+        end_time = _check_ns(end_time, "end_time")
+        self._h = None
+        rc = _fast.otlp_span_end_with_timestamp(h, c_uint64(end_time))
+        if rc:
+            raise self._fail(rc)
 
     def __enter__(self) -> "Span":
         return self
 
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None:
-        h = self._h
-        if h is not None:
-            if exc is not None:
+        if exc is None:  # end(), inline
+            box = self._box
+            if box:
                 try:
-                    self.record_exception(exc)
-                except OtlpError:
-                    pass
-            self._h = None
-            _f_end(h)
+                    recs = box.pop()
+                except IndexError:
+                    return self._end_handed_over(None)
+                rc = self._emit(recs, None) if recs else _f_emit(self._tracer._h, self._st[0])
+                if rc:
+                    self._emit_failed(rc)
+                return
+            h = self._h
+            if h is not None:
+                self._h = None
+                _f_end(h)
+            return
+        if not self.ended:
+            try:
+                self.record_exception(exc)
+            except OtlpError:
+                pass
+        self.end()
+
+    def _emit(self, recs: List[Any], end_time: Optional[int]) -> int:
+        """end() of a span kept on this side, with attributes set after the start or an end
+        time: its record completed, then otlp_span_emit."""
+        if recs:
+            try:
+                # One C-level step under the GIL: a record appended after it is re-applied by
+                # its caller (Span._late); the list keeps the records' keep-alives.
+                abuf = b"".join(recs)
+            except TypeError:  # some records come with a keep-alive
+                abuf = _join_records(recs)[0]
+            tail = _P_FIN_TAIL(id(abuf) + _BYTES_OFFSET, len(abuf) // _ATTR_SIZE, end_time or 0)
+        else:
+            tail = _P_FIN_TAIL(0, 0, end_time)
+        rc: int = _f_emit(self._tracer._h, self._st[0][:_FIN_HEAD] + tail)
+        return rc
+
+    def _emit_failed(self, rc: int) -> None:
+        if self._tracer._h is None:
+            return  # provider closed or made before os.fork(): a no-op, as for any open span
+        raise self._fail(rc)
+
+    def _end_handed_over(self, end_time: Optional[int]) -> None:
+        with _HANDOVER:  # wait for a hand-over in progress
+            pass
+        if self._h is not None:
+            self.end(end_time)
+
+    def _hand_over(self) -> c_void_p:
+        """Starts a span kept on this side in the library (with its recorded start time and
+        attributes), for a call that needs the library's span. Returns the handle."""
+        with _HANDOVER:
+            h = self._h
+            if h is not None:
+                return h
+            try:
+                recs = self._box.pop()
+            except IndexError:
+                raise self._ended_error() from None
+            st = self._st
+            _name, kind, sattrs, scount, t0 = _U_FIN_START(st[0])
+            tracer = self._tracer
+            h = c_void_p()
+            rc = _f_start_opts(tracer._h, _name_bytes(self._name),
+                               _P_OPTIONS(_OPTS_SIZE, kind, 0, sattrs, scount, 0, 0, t0), byref(h))
+            if rc:
+                raise tracer._start_error(rc)
+            self._h = h
+            if recs:  # (appends after the pop are re-applied by their caller: _late)
+                buf, n = _join_records(recs)
+                rc = _f_set_attributes(h, buf, c_size_t(n))
+                if rc:
+                    raise self._fail(rc)
+        return h
+
+    def _late(self, again: Any, *args: Any) -> None:
+        """An attribute call found the span's box empty, or emptied while it appended: the span
+        ended or was handed over (maybe by another thread, maybe still in progress). Wait for a
+        hand-over in progress, then apply the call the ordinary way (setting the same value
+        twice is harmless) or report the span ended."""
+        with _HANDOVER:
+            pass
+        if self._h is None:
+            raise self._ended_error()
+        again(self, *args)
 
     @property
     def name(self) -> str:
@@ -971,16 +1178,15 @@ class Span:
     @property
     def ended(self) -> bool:
         """True once :meth:`end` ran."""
-        return self._h is None
+        return self._h is None and not self._box
 
     def __repr__(self) -> str:
-        return f"<otlp_ffi.Span {self._name!r}{' ended' if self._h is None else ''}>"
+        return f"<otlp_ffi.Span {self._name!r}{' ended' if self.ended else ''}>"
 
     def _live(self) -> c_void_p:
         h = self._h
         if h is None:
-            raise SpanEndedError(ErrorCode.INVALID_HANDLE,
-                                 f"OTLP_ERROR_INVALID_HANDLE: span {self._name!r} has already ended")
+            return self._hand_over()  # raises SpanEndedError once ended
         return h
 
     def _fail(self, rc: int) -> OtlpError:
@@ -994,9 +1200,37 @@ class Span:
         Raises TypeError for other value types, InvalidArgumentError (ValueError) for an empty
         key, a NUL character or an int outside 64 bits, SpanEndedError after :meth:`end`.
         """
+        box = self._box
+        if box:  # kept on this side: validated and packed now, handed over at the end
+            if self._tracer._h is None and self._tracer._provider._h is None:
+                raise self._ended_error()  # the provider is closed
+            rec: Any = None
+            try:
+                info = _KEY_INFO[key]  # KeyError: not cached yet; TypeError: unhashable
+                cls = value.__class__
+                if cls is str:
+                    rec = info[2].get(value) or _str_miss(info, value)  # type: ignore[arg-type]
+                elif cls is int:
+                    rec = _P_INT(info[0], _T_INT, value)  # struct.error beyond 64 bits
+                elif cls is bool:
+                    rec = info[1][value]  # type: ignore[index]
+                elif cls is float:
+                    rec = _P_DOUBLE(info[0], _T_DOUBLE, value)
+            except (KeyError, TypeError, struct.error):
+                pass
+            if rec is None:  # anything else, every error included: validated, packed or raised
+                buf, _, keep = _pack_general({key: value})
+                rec = (buf, keep)
+            try:
+                box[0].append(rec)
+            except IndexError:  # ended or handed over by another thread meanwhile
+                return self._late(Span.set_attribute, key, value)
+            if not box:  # ... maybe just after this append: too late for it
+                self._late(Span.set_attribute, key, value)
+            return
         h = self._h
-        if h is None:
-            raise self._ended_error()
+        if h is None:  # ended (or being handed over by another thread)
+            return self._late(Span.set_attribute, key, value)
         kb = _KEYS.get(key)
         if kb is None:
             kb = _key_bytes(key)
@@ -1032,9 +1266,22 @@ class Span:
         All are validated first; if one is invalid none is set. Types as for
         :meth:`set_attribute`.
         """
+        box = self._box
+        if box:  # kept on this side
+            if self._tracer._h is None and self._tracer._provider._h is None:
+                raise self._ended_error()  # the provider is closed
+            if attributes:
+                buf, count, keep = _pack_attributes(attributes)
+                try:
+                    box[0].append(buf if keep is None else (buf, keep))
+                except IndexError:
+                    return self._late(Span.set_attributes, attributes)
+                if not box:
+                    self._late(Span.set_attributes, attributes)
+            return
         h = self._h
         if h is None:
-            raise self._ended_error()
+            return self._late(Span.set_attributes, attributes)
         if not attributes:
             return
         buf, count, keep = _pack_attributes(attributes)

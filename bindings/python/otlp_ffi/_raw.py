@@ -20,10 +20,14 @@ a writable ``char *`` buffer is ``POINTER(c_char)`` (pass ``create_string_buffer
 
 :data:`fast` holds a second set of function objects for the hot path of the idiomatic layer:
 the same symbols with the same ``restype`` but **no** ``argtypes``, which saves ctypes'
-per-argument ``from_param`` calls. Callers of ``fast`` must pass exactly-typed values: handles
-as ``c_void_p`` instances (never plain ints: they would be truncated to 32 bits), ``int64_t``
-as ``c_int64``, ``double`` as ``c_double``, ``bool`` as ``c_bool``, strings as ``bytes``, enums
-as ``int``. (A mistake there is still memory-safe: the library validates every handle.)
+per-argument ``from_param`` calls, and called **with the GIL held** (``ctypes.PyDLL``): they
+are the per-span calls, which never wait (ending a span queues it; a full queue drops it),
+so releasing and re-taking the GIL around them would cost more than the call. Everything
+that can wait (init, flush, shutdown, free) goes through :data:`lib`, which releases the GIL.
+Callers of ``fast`` must pass exactly-typed values: handles as ``c_void_p`` instances (never
+plain ints: they would be truncated to 32 bits), ``int64_t`` as ``c_int64``, ``double`` as
+``c_double``, ``bool`` as ``c_bool``, strings and packed structs as ``bytes``, enums as ``int``.
+(A mistake there is still memory-safe: the library validates every handle.)
 """
 
 from __future__ import annotations
@@ -162,6 +166,20 @@ STRUCTS: Dict[str, Tuple[str, List[Tuple[str, str]]]] = {
         ("size_t", "link_count"),
         ("uint64_t", "start_time_unix_nano"),
     ]),
+    "otlp_finished_span_t": ("struct", [
+        ("size_t", "struct_size"),
+        ("const char *", "name"),
+        ("otlp_span_kind_t", "kind"),
+        ("const otlp_context_t *", "parent"),
+        ("const otlp_attribute_t *", "start_attributes"),
+        ("size_t", "start_attribute_count"),
+        ("const otlp_link_t *", "links"),
+        ("size_t", "link_count"),
+        ("uint64_t", "start_time_unix_nano"),
+        ("const otlp_attribute_t *", "attributes"),
+        ("size_t", "attribute_count"),
+        ("uint64_t", "end_time_unix_nano"),
+    ]),
     "otlp_stats_t": ("struct", [
         ("uint64_t", "spans_started"),
         ("uint64_t", "spans_ended"),
@@ -226,6 +244,7 @@ otlp_attribute_value_t = _make_struct("otlp_attribute_value_t")
 otlp_attribute_t = _make_struct("otlp_attribute_t")
 otlp_link_t = _make_struct("otlp_link_t")
 otlp_span_options_t = _make_struct("otlp_span_options_t")
+otlp_finished_span_t = _make_struct("otlp_finished_span_t")
 otlp_stats_t = _make_struct("otlp_stats_t")
 
 # ---------------------------------------------------------------------------------------------
@@ -264,6 +283,7 @@ FUNCTIONS: List[Tuple[str, str, List[str]]] = [
     ("otlp_span_create", "otlp_error_t", ["otlp_tracer_t *", "const char *", "otlp_span_t **"]),
     ("otlp_span_start_with_options", "otlp_error_t",
      ["otlp_tracer_t *", "const char *", "const otlp_span_options_t *", "otlp_span_t **"]),
+    ("otlp_span_emit", "otlp_error_t", ["otlp_tracer_t *", "const otlp_finished_span_t *"]),
     ("otlp_span_get_context", "otlp_error_t", ["const otlp_span_t *", "otlp_context_t **"]),
     ("otlp_span_set_attribute_string", "otlp_error_t", ["otlp_span_t *", "const char *", "const char *"]),
     ("otlp_span_set_attribute_int", "otlp_error_t", ["otlp_span_t *", "const char *", "int64_t"]),
@@ -293,6 +313,7 @@ FUNCTIONS: List[Tuple[str, str, List[str]]] = [
 FAST_FUNCTIONS: Tuple[str, ...] = (
     "otlp_span_start",
     "otlp_span_start_with_options",
+    "otlp_span_emit",
     "otlp_span_end",
     "otlp_span_end_with_timestamp",
     "otlp_span_set_attributes",
@@ -324,9 +345,11 @@ class MissingSymbolError(ImportError):
 def bind(cdll: ctypes.CDLL) -> Tuple[SimpleNamespace, SimpleNamespace]:
     """Sets argtypes/restype of every function of the header on ``cdll``'s function objects.
 
-    Returns ``(lib, fast)``: ``lib`` has one attribute per C function (fully prototyped);
-    ``fast`` has the :data:`FAST_FUNCTIONS` with ``restype`` only (see the module docstring).
+    Returns ``(lib, fast)``: ``lib`` has one attribute per C function (fully prototyped, GIL
+    released during the call); ``fast`` has the :data:`FAST_FUNCTIONS` with ``restype`` only,
+    GIL held (see the module docstring).
     """
+    held = ctypes.PyDLL(cdll._name, handle=cdll._handle)  # same library, GIL kept during calls
     lib = SimpleNamespace()
     fast = SimpleNamespace()
     missing = []
@@ -341,7 +364,7 @@ def bind(cdll: ctypes.CDLL) -> Tuple[SimpleNamespace, SimpleNamespace]:
         fn.argtypes = argtypes
         setattr(lib, name, fn)
         if name in FAST_FUNCTIONS:
-            quick = cdll[name]  # a distinct function object for the same symbol
+            quick = held[name]  # a distinct function object for the same symbol
             quick.restype = restype
             setattr(fast, name, quick)
     if missing:

@@ -87,14 +87,23 @@ def test_stats_dataclass_and_invariant(make_provider, receiver):
     t = p.get_tracer()
     for i in range(50):
         t.start_span("counted", attributes={"i": i}).end()
-    open_span = t.start_span("still-open")
+    open_root = t.start_span("still-open")  # a root span: kept on the Python side, not counted yet
     p.force_flush(5000)
+    assert p.stats().spans_started == 50
+    open_child = t.start_span("open-child", parent=open_root)  # hands the root over, starts the child
     st = p.stats()
     assert isinstance(st, Stats)
-    assert (st.spans_started, st.spans_ended, st.spans_exported, st.spans_dropped) == (51, 50, 50, 0)
+    assert (st.spans_started, st.spans_ended, st.spans_exported, st.spans_dropped) == (52, 50, 50, 0)
     assert st.spans_ended == st.spans_exported + st.spans_dropped
-    open_span.end()
+    open_child.end()
+    open_root.end()
+    p.force_flush(5000)
+    st = p.stats()
+    assert (st.spans_started, st.spans_ended, st.spans_exported, st.spans_dropped) == (52, 52, 52, 0)
     assert len(receiver.wait_for_spans(lambda s: s["name"] == "counted", count=50)) == 50
+    root, child = receiver.wait_for_spans(lambda s: s["name"] == "still-open")[0], \
+        receiver.wait_for_spans(lambda s: s["name"] == "open-child")[0]
+    assert child["parent_span_id"] == root["span_id"] and child["trace_id"] == root["trace_id"]
 
 
 def test_full_queue_drops_and_counts(receiver):

@@ -187,3 +187,15 @@ def test_idiomatic_enums_match_the_header(header):
     assert {f"OTLP_STATUS_{k.name}": k.value for k in StatusCode} == enums["otlp_status_code_t"]
     assert {("OTLP_OK" if k.name == "OK" else f"OTLP_ERROR_{k.name}"): k.value for k in ErrorCode} == \
         enums["otlp_error_t"]
+
+
+def test_fast_functions_keep_the_gil_the_others_release_it():
+    """The per-span calls never wait (PyDLL: GIL kept); everything else releases the GIL."""
+    held = ctypes._FUNCFLAG_PYTHONAPI  # type: ignore[attr-defined]
+    for name in _raw.FAST_FUNCTIONS:
+        assert getattr(_raw.fast, name)._flags_ & held, name
+    for name, _ret, _params in _raw.FUNCTIONS:
+        assert not getattr(_raw.lib, name)._flags_ & held, name
+    blocking = {"otlp_init", "otlp_init_with_config", "otlp_tracer_provider_force_flush",
+                "otlp_tracer_provider_shutdown", "otlp_tracer_provider_free"}
+    assert not blocking & set(_raw.FAST_FUNCTIONS)
