@@ -4,23 +4,30 @@
 Workload: N spans per round, each with three attributes (int, str, bool), in two shapes (and a
 third without attributes):
 
-* ``start+attrs+end``: ``span = tracer.start_span("op", attributes={...}); span.end()``
-  (for otlp_ffi: 3 C calls - start, one set_attributes for all three, end);
+* ``start+attrs+end``: ``span = tracer.start_span("op", attributes={...}); span.end()``;
 * ``with+set_attribute*3``: the seed's style, ``with tracer.start_span("op") as span:`` and
-  three ``span.set_attribute`` calls (for otlp_ffi: 5 C calls);
+  three ``span.set_attribute`` calls;
 * ``start+end (no attrs)``: the floor, to separate the cost of a span from that of attributes.
 
-Both SDKs export over OTLP/HTTP (protobuf) with a batch processor configured alike (queue,
-batch size, delay) to the same receiver, which runs in a separate process
-(receiver_proc.py: tests/receiver's OtlpReceiver by default) so decoding does not compete for
-this process's GIL. Rounds alternate the two SDKs; each round's loop is timed on the calling
-thread (ns/span = what the application pays: wall time, and the thread's CPU time, which is
-robust to other processes competing for the CPU), then both are flushed (timed separately:
-"drain", the export work left when the loop ended). Prints the median per shape, the ratio, and
-the exported/dropped counts of each: otlp_ffi's from ``provider.stats()``, the SDK's by counting
-what the receiver got (dropped = ended - received).
+(otlp_ffi crosses into the library once per span in each shape: a root span is kept on the
+Python side and handed over by ``end()`` with ``otlp_span_emit``.)
 
-    python3 bench/python/bench_spans.py [--spans 20000] [--rounds 7] [--receiver otlp|sink]
+Both SDKs export over OTLP/HTTP (protobuf) with a batch processor configured alike (queue,
+batch size, delay) to the same receiver, which runs in a separate process (receiver_proc.py)
+so that decoding does not compete for this process's GIL. Rounds alternate the two SDKs. Per
+round and SDK: the loop's wall time and the calling thread's CPU time, then a flush (its wall
+time is "drain", the export work left when the loop ended) and the process CPU time over loop
+and flush (every thread of this process: the spans' whole in-process cost, export included).
+Prints the median of each per shape, the ratios, and the exported/dropped counts of each:
+otlp_ffi's from ``provider.stats()``, the SDK's by counting what the receiver got (dropped =
+ended - received).
+
+The receiver is the minimal sink by default: it parses every request with opentelemetry-proto
+and counts spans. ``--receiver otlp`` uses tests/receiver's OtlpReceiver, which decodes every
+span into Python dicts - on a 2-core machine that process takes a core and the benchmark's
+loops measure CPU contention more than span cost.
+
+    python3 bench/python/bench_spans.py [--spans 20000] [--rounds 7] [--receiver sink|otlp]
 """
 
 from __future__ import annotations
@@ -140,15 +147,24 @@ def make_sdk(endpoint: str, queue: int, batch: int, delay_ms: int):
     return provider, provider.get_tracer("bench"), lambda: provider.force_flush(60_000)
 
 
-def timed(fn: Callable, tracer, n: int) -> tuple:
-    """(wall ns/span, CPU ns/span of the calling thread)."""
+def timed(fn: Callable, tracer, n: int, flush: Callable) -> tuple:
+    """(wall ns/span, CPU ns/span of the calling thread, drain ns/span, process CPU ns/span).
+
+    The loop is timed on the calling thread; then the provider is flushed (drain: the export
+    work left when the loop ended). Process CPU covers loop and flush, every thread of this
+    process: the whole in-process cost of the spans, export included (the receiver runs in
+    another process)."""
     gc.collect()
+    p0 = time.process_time_ns()
     c0 = time.thread_time_ns()
     t0 = time.perf_counter_ns()
     fn(tracer, n)
     t1 = time.perf_counter_ns()
     c1 = time.thread_time_ns()
-    return (t1 - t0) / n, (c1 - c0) / n
+    flush()
+    t2 = time.perf_counter_ns()
+    p1 = time.process_time_ns()
+    return (t1 - t0) / n, (c1 - c0) / n, (t2 - t1) / n, (p1 - p0) / n
 
 
 def main() -> int:
@@ -162,8 +178,8 @@ def main() -> int:
                          "needs to be dropped; 2048 is both SDKs' default)")
     ap.add_argument("--batch", type=int, default=512, help="max export batch size (default 512)")
     ap.add_argument("--delay-ms", type=int, default=5000, help="schedule delay (default 5000)")
-    ap.add_argument("--receiver", choices=("otlp", "sink"), default="otlp",
-                    help="otlp: tests/receiver OtlpReceiver (default); sink: minimal counting sink")
+    ap.add_argument("--receiver", choices=("sink", "otlp"), default="sink",
+                    help="sink: parses and counts (default); otlp: tests/receiver's decoding OtlpReceiver")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = ap.parse_args()
     n, queue = args.spans, args.queue or args.spans
@@ -191,7 +207,8 @@ def main() -> int:
     warm = 500 * len(workloads)
 
     results: Dict[str, Dict[str, List[float]]] = {
-        shape: {"ffi": [], "sdk": [], "ffi_cpu": [], "sdk_cpu": [], "ffi_drain": [], "sdk_drain": []}
+        shape: {k: [] for k in ("ffi", "sdk", "ffi_cpu", "sdk_cpu", "ffi_drain", "sdk_drain", "ffi_proc",
+                                "sdk_proc")}
         for shape, _ in workloads
     }
     for r in range(args.rounds):
@@ -200,12 +217,11 @@ def main() -> int:
             if r % 2:
                 order.reverse()
             for who, tracer, flush in order:
-                wall, cpu = timed(fn, tracer, n)
+                wall, cpu, drain, proc = timed(fn, tracer, n, flush)
                 results[shape][who].append(wall)
                 results[shape][who + "_cpu"].append(cpu)
-                t0 = time.perf_counter_ns()
-                flush()
-                results[shape][who + "_drain"].append((time.perf_counter_ns() - t0) / n)
+                results[shape][who + "_drain"].append(drain)
+                results[shape][who + "_proc"].append(proc)
 
     total = warm + n * args.rounds * len(workloads)
     ffi_flush()
@@ -218,20 +234,23 @@ def main() -> int:
     rx.close()
 
     print()
-    print("median ns/span over the rounds; wall = elapsed time of the loop on the calling thread "
-          "(includes waiting for the GIL / CPU), cpu = CPU time of the calling thread")
-    print(f"{'shape':<22} {'otlp_ffi wall':>13} {'sdk wall':>9} {'ratio':>6}   "
-          f"{'otlp_ffi cpu':>12} {'sdk cpu':>8} {'ratio':>6}   {'drain ffi/sdk':>14}")
+    print("median ns/span over the rounds. wall: elapsed time of the loop on the calling thread "
+          "(what the application waits, GIL waits included); thread cpu: CPU time of the calling "
+          "thread in the loop; process cpu: CPU time of every thread of this process over loop + "
+          "flush (the spans' whole cost here, export included); drain: flush time after the loop")
+    print(f"{'shape':<22} {'wall ffi':>8} {'sdk':>7} {'ratio':>6}   {'thread cpu ffi':>14} {'sdk':>7} "
+          f"{'ratio':>6}   {'process cpu ffi':>15} {'sdk':>7} {'ratio':>6}   {'drain ffi/sdk':>14}")
     summary = {}
     for shape, _ in workloads:
         res = results[shape]
         med = {k: statistics.median(v) for k, v in res.items()}
-        f, s, fc, sc = med["ffi"], med["sdk"], med["ffi_cpu"], med["sdk_cpu"]
-        print(f"{shape:<22} {f:>13.0f} {s:>9.0f} {s / f:>5.1f}x   {fc:>12.0f} {sc:>8.0f} {sc / fc:>5.1f}x"
-              f"   {med['ffi_drain']:>6.0f}/{med['sdk_drain']:<7.0f}")
+        f, s, fc, sc, fp, sp = (med[k] for k in ("ffi", "sdk", "ffi_cpu", "sdk_cpu", "ffi_proc", "sdk_proc"))
+        print(f"{shape:<22} {f:>8.0f} {s:>7.0f} {s / f:>5.1f}x   {fc:>14.0f} {sc:>7.0f} {sc / fc:>5.1f}x"
+              f"   {fp:>15.0f} {sp:>7.0f} {sp / fp:>5.1f}x   {med['ffi_drain']:>6.0f}/{med['sdk_drain']:<7.0f}")
         summary[shape] = {"ffi_wall_ns": f, "sdk_wall_ns": s, "wall_ratio": s / f, "ffi_cpu_ns": fc,
-                          "sdk_cpu_ns": sc, "cpu_ratio": sc / fc, "ffi_drain_ns": med["ffi_drain"],
-                          "sdk_drain_ns": med["sdk_drain"], "rounds": res}
+                          "sdk_cpu_ns": sc, "cpu_ratio": sc / fc, "ffi_process_cpu_ns": fp,
+                          "sdk_process_cpu_ns": sp, "process_cpu_ratio": sp / fp,
+                          "ffi_drain_ns": med["ffi_drain"], "sdk_drain_ns": med["sdk_drain"], "rounds": res}
     got_sdk = counts.get(SVC_SDK, 0)
     got_ffi = counts.get(SVC_FFI, 0)
     print()
