@@ -68,6 +68,8 @@ def test_provider_created_before_fork(receiver):
         tracer = parent.get_tracer()
         tracer.start_span("before-fork").end()
         parent.force_flush(5000)
+        open_root = tracer.start_span("open-across-fork")  # kept on the Python side
+        open_root.set_attribute("set.in", "parent")
 
         def child():
             t0 = time.monotonic()
@@ -76,19 +78,25 @@ def test_provider_created_before_fork(receiver):
                 started = "yes"
             except ProviderClosedError as exc:
                 started = str(exc)
-            return {"started": started, "took": time.monotonic() - t0}
+            open_root.set_attribute("set.in", "child")
+            open_root.end()  # the parent's provider cannot export here: a no-op
+            return {"started": started, "took": time.monotonic() - t0, "ended": open_root.ended}
 
         result, code, exit_time = in_child(child)
         tracer.start_span("after-fork").end()
+        open_root.end()  # the parent's copy of the span is still open: exported once, from here
         parent.force_flush(5000)
         print(json.dumps({"child": result, "code": code, "exit_time": exit_time}))
     """, receiver.endpoint)
     assert out["code"] == 0
     assert "before os.fork()" in out["child"]["started"]
     assert out["child"]["took"] < 1
+    assert out["child"]["ended"] is True
     assert out["exit_time"] < 5, "the child's exit waited for an export thread that does not exist"
-    names = {s["name"] for s in receiver.wait_for_spans(count=2, timeout=5)}
-    assert names == {"before-fork", "after-fork"}
+    names = sorted(s["name"] for s in receiver.wait_for_spans(count=3, timeout=5))
+    assert names == ["after-fork", "before-fork", "open-across-fork"]
+    [kept] = receiver.spans_named("open-across-fork")
+    assert kept["attributes"] == {"set.in": ("string", "parent")}
     assert receiver.spans_named("child-inherited") == []
 
 
