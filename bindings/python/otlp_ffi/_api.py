@@ -424,13 +424,18 @@ def _pack_general(attributes: Mapping[str, AttributeValue]) -> Tuple[bytes, int,
     return b"".join(parts), len(parts), keep
 
 
+def _join_kept(items: List[Any]) -> bytes:
+    """The records of a span, some of them (bytes, keep-alive) pairs, as one buffer."""
+    return b"".join([r if r.__class__ is bytes else r[0] for r in items])
+
+
 def _join_records(items: List[Any]) -> Tuple[bytes, int]:
     """One ``otlp_attribute_t`` array from a span's records (bytes, or (bytes, keep-alive)
     pairs): ``(buffer, count)``."""
     try:
         buf = b"".join(items)
     except TypeError:
-        buf = b"".join([r if r.__class__ is bytes else r[0] for r in items])
+        buf = _join_kept(items)
     return buf, len(buf) // _ATTR_SIZE
 
 
@@ -1082,7 +1087,7 @@ class Span:
 
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None:
-        if exc is None:  # end(), inline
+        if exc is None:  # end() without an end time, inline: calling end() costs 2-3% of a span
             box = self._box
             if box:
                 try:
@@ -1114,7 +1119,7 @@ class Span:
                 # its caller (Span._late); the list keeps the records' keep-alives.
                 abuf = b"".join(recs)
             except TypeError:  # some records come with a keep-alive
-                abuf = _join_records(recs)[0]
+                abuf = _join_kept(recs)
             tail = _P_FIN_TAIL(id(abuf) + _BYTES_OFFSET, len(abuf) // _ATTR_SIZE, end_time or 0)
         else:
             tail = _P_FIN_TAIL(0, 0, end_time)
