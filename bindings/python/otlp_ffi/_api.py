@@ -28,7 +28,7 @@ from ctypes import byref, c_bool, c_double, c_int64, c_size_t, c_uint64, c_void_
 from dataclasses import dataclass
 from types import TracebackType
 from typing import (Any, Dict, Iterable, List, Mapping, MutableMapping, Optional, Sequence, Tuple,
-                    Type, Union)
+                    Type, TypeVar, Union)
 from urllib.parse import quote
 
 from . import _raw
@@ -1453,16 +1453,53 @@ class Span:
 # SpanContext and propagation
 # ---------------------------------------------------------------------------------------------
 
-class SpanContext:
+class _Owned:
+    """A library object this side owns: freed by :meth:`close` (idempotent), ``with``, or
+    garbage collection. Subclasses name the C function that frees it in ``_free``."""
+
+    __slots__ = ("_h", "__weakref__")
+    _h: Optional[c_void_p]
+    _free: Any  # staticmethod: the otlp_*_free function of the handle type
+
+    def close(self) -> None:
+        """Frees the object (idempotent)."""
+        h = self._h
+        if h is not None:
+            self._h = None
+            self._free(h)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return self._h is None
+
+    def __enter__(self: _OwnedT) -> _OwnedT:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # pragma: no cover - interpreter teardown
+            pass
+
+
+_OwnedT = TypeVar("_OwnedT", bound=_Owned)
+
+
+class SpanContext(_Owned):
     """An immutable parent context (trace id, span id, flags, tracestate).
 
     From :func:`extract` / :meth:`from_traceparent` (a remote parent) or :attr:`Span.context`
     (a local one). It stays valid after its span ends or its provider closes. Freed by
-    :meth:`close` (idempotent), ``with``, or garbage collection.
+    :meth:`close` (idempotent; spans started under it are not affected), ``with``, or garbage
+    collection.
     """
 
-    __slots__ = ("_h", "__weakref__")
-    _h: Optional[c_void_p]
+    __slots__ = ()
+    _free = staticmethod(_lib.otlp_context_free)
 
     def __init__(self) -> None:  # pragma: no cover - guard
         raise TypeError("use extract(), SpanContext.from_traceparent() or Span.context")
@@ -1490,28 +1527,6 @@ class SpanContext:
             raise _error(rc)
         return cls._adopt(h)
 
-    def close(self) -> None:
-        """Frees the context (idempotent). Spans started under it are not affected."""
-        h = self._h
-        if h is not None:
-            self._h = None
-            _lib.otlp_context_free(h)
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "SpanContext":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # pragma: no cover - interpreter teardown
-            pass
 
 
 def _header(headers: Mapping[str, Any], name: str) -> Optional[str]:
@@ -1561,7 +1576,7 @@ def inject(span: Span, headers: Optional[MutableMapping[str, str]] = None) -> Mu
 # Baggage (W3C baggage header)
 # ---------------------------------------------------------------------------------------------
 
-class Baggage:
+class Baggage(_Owned):
     """W3C Baggage: key/value pairs propagated with a request (``baggage`` header).
 
     ``Baggage()`` is empty; :meth:`extract` reads it from incoming headers; item access gets,
@@ -1570,8 +1585,8 @@ class Baggage:
     ``with`` or garbage collection.
     """
 
-    __slots__ = ("_h", "__weakref__")
-    _h: Optional[c_void_p]
+    __slots__ = ()
+    _free = staticmethod(_lib.otlp_baggage_free)
 
     def __init__(self, entries: Optional[Mapping[str, str]] = None) -> None:
         h = c_void_p()
@@ -1660,21 +1675,3 @@ class Baggage:
             headers["baggage"] = value
         return headers
 
-    def close(self) -> None:
-        """Frees the baggage (idempotent)."""
-        h = self._h
-        if h is not None:
-            self._h = None
-            _lib.otlp_baggage_free(h)
-
-    def __enter__(self) -> "Baggage":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # pragma: no cover - interpreter teardown
-            pass
