@@ -423,7 +423,6 @@ pub fn emit(
     finish(state, end_ns);
 }
 
-
 /// Span records are recycled: the export thread hands encoded ones back (their arena and
 /// attribute list keep their allocations), so a steady stream of spans allocates nothing.
 /// Bounded in count and in the size of what a pooled record may keep.

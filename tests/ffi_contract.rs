@@ -516,16 +516,8 @@ fn started(p: *mut otlp_tracer_provider_t) -> u64 {
 fn emit_validates_everything_before_recording_and_names_the_field() {
     let p = provider();
     let t = tracer(p);
-    let good = [otlp_attribute_t {
-        key: c"k".as_ptr(),
-        r#type: 3,
-        value: otlp_attribute_value_t { int_value: 7 },
-    }];
-    let empty_key = [otlp_attribute_t {
-        key: c"".as_ptr(),
-        r#type: 3,
-        value: otlp_attribute_value_t { int_value: 7 },
-    }];
+    let good = [otlp_attribute_t { key: c"k".as_ptr(), r#type: 3, value: otlp_attribute_value_t { int_value: 7 } }];
+    let empty_key = [otlp_attribute_t { key: c"".as_ptr(), r#type: 3, value: otlp_attribute_value_t { int_value: 7 } }];
     let bad_utf8 = [otlp_attribute_t {
         key: c"k".as_ptr(),
         r#type: 1,
