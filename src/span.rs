@@ -715,8 +715,8 @@ pub unsafe extern "C" fn otlp_span_start_with_options(
 ///
 /// Everything is validated before the span is created: if any input is invalid, nothing is
 /// recorded and the message names the field (`span.name`, `span.start_attributes[0].key`,
-/// `span.attributes[2].value.string_value`, `span.struct_size`). Never blocks on the network (a full queue
-/// drops the span and counts it). Threads: any thread, concurrently.
+/// `span.attributes[2].value.string_value`, `span.struct_size`). Never blocks on the network
+/// (a full queue drops the span and counts it). Threads: any thread, concurrently.
 ///
 /// Errors: OTLP_ERROR_NULL_POINTER (tracer, span, span->name, an array with a count but no
 /// pointer), OTLP_ERROR_INVALID_HANDLE (tracer, parent or a link context not live),
