@@ -251,7 +251,6 @@ typedef struct {
 } otlp_link_t;
 
 /**
- * Starts a span of `tracer`; the safe core of `otlp_span_start`.
  * Options of `otlp_span_start_with_options`. Size-prefixed so it can grow without breaking
  * the ABI: set `struct_size = sizeof(otlp_span_options_t)` and zero what you do not use (a
  * zeroed struct with only `struct_size` set means: INTERNAL, root, no attributes or links,
@@ -373,6 +372,24 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Returns the message of the last failing call made by the calling thread.
+ *
+ * Never NULL: the empty string `""` when this thread has had no failure. The text starts with
+ * the code's name (e.g. `OTLP_ERROR_INVALID_HANDLE: ...`) and names the offending argument.
+ * The pointer is owned by the library and stays valid until the next failing call on the same
+ * thread; copy it if you need it longer. Successful calls do not clear it, so read it only
+ * after a call returned an error. Thread-safe: each thread has its own message.
+ */
+const char *otlp_get_last_error(void);
+
+/**
+ * Returns the library version as a static NUL-terminated string `"major.minor.patch"`.
+ *
+ * Never NULL; owned by the library, never freed; callable from any thread at any time.
+ */
+const char *otlp_version(void);
+
+/**
  * Creates an empty baggage. Free it with `otlp_baggage_free`.
  *
  * Errors: OTLP_ERROR_NULL_POINTER (baggage).
@@ -451,6 +468,17 @@ otlp_error_t otlp_config_new(otlp_config_t **config);
 otlp_error_t otlp_config_set(otlp_config_t *config, const char *key, const char *value);
 
 /**
+ * Adds one resource attribute to a configuration object (`key` and `value` copied). It wins
+ * over the same key from OTEL_RESOURCE_ATTRIBUTES and over detected attributes, so a binding
+ * can say `telemetry.sdk.language=python`; `service.name` here names the service unless an
+ * explicit argument or OTEL_SERVICE_NAME does.
+ *
+ * Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE,
+ * OTLP_ERROR_INVALID_ARGUMENT (key empty, not UTF-8).
+ */
+otlp_error_t otlp_config_add_resource_attribute(otlp_config_t *config, const char *key, const char *value);
+
+/**
  * Frees a configuration object. NULL is a no-op; a freed or forged handle is left alone and
  * sets the last error (OTLP_ERROR_INVALID_HANDLE).
  */
@@ -515,24 +543,6 @@ otlp_error_t otlp_context_extract_with_state(const char *traceparent, const char
  * Spans started with this context as parent are not affected.
  */
 void otlp_context_free(otlp_context_t *context);
-
-/**
- * Returns the message of the last failing call made by the calling thread.
- *
- * Never NULL: the empty string `""` when this thread has had no failure. The text starts with
- * the code's name (e.g. `OTLP_ERROR_INVALID_HANDLE: ...`) and names the offending argument.
- * The pointer is owned by the library and stays valid until the next failing call on the same
- * thread; copy it if you need it longer. Successful calls do not clear it, so read it only
- * after a call returned an error. Thread-safe: each thread has its own message.
- */
-const char *otlp_get_last_error(void);
-
-/**
- * Returns the library version as a static NUL-terminated string `"major.minor.patch"`.
- *
- * Never NULL; owned by the library, never freed; callable from any thread at any time.
- */
-const char *otlp_version(void);
 
 /**
  * Creates a tracer provider exporting over OTLP: HTTP with protobuf by default, or http/json
@@ -603,17 +613,6 @@ otlp_error_t otlp_tracer_provider_shutdown(otlp_tracer_provider_t *provider, uin
  * derived from the provider (tracers, open spans) is invalid afterwards; contexts stay valid.
  */
 void otlp_tracer_provider_free(otlp_tracer_provider_t *provider);
-
-/**
- * Adds one resource attribute to a configuration object (`key` and `value` copied). It wins
- * over the same key from OTEL_RESOURCE_ATTRIBUTES and over detected attributes, so a binding
- * can say `telemetry.sdk.language=python`; `service.name` here names the service unless an
- * explicit argument or OTEL_SERVICE_NAME does.
- *
- * Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE,
- * OTLP_ERROR_INVALID_ARGUMENT (key empty, not UTF-8).
- */
-otlp_error_t otlp_config_add_resource_attribute(otlp_config_t *config, const char *key, const char *value);
 
 /**
  * Starts a span; the general form of `otlp_span_create`.

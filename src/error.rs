@@ -1,60 +1,17 @@
-//! Error codes of the C API and the thread-local last-error message.
+//! The error of the C boundary (an `otlp_error_t` code and a message naming the argument), the
+//! mapping from the core's errors, and the thread-local last error behind
+//! `otlp_get_last_error`.
 //!
 //! Every failing call stores a message in a slot owned by the calling thread; the pointer
 //! returned by `otlp_get_last_error` stays valid until the next failing call on that thread.
 
+use crate::types::otlp_error_t;
+use otlp_ffi_core::ErrorKind;
 use std::cell::RefCell;
 use std::ffi::{CString, c_char};
 use std::fmt;
 
-/// Result codes returned by every fallible function of the library.
-///
-/// The numbers are part of the ABI and are never reused. `OTLP_OK` is zero; every error is
-/// negative. After a negative return, `otlp_get_last_error()` describes the failure.
-#[repr(C)]
-#[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum otlp_error_t {
-    /// The call succeeded.
-    OTLP_OK = 0,
-    /// An argument has a value the call cannot accept (bad UTF-8, out-of-range enum, malformed
-    /// traceparent, unknown config key, buffer too small...). The message names the argument.
-    OTLP_ERROR_INVALID_ARGUMENT = -1,
-    /// A required pointer argument was NULL. The message names the argument.
-    OTLP_ERROR_NULL_POINTER = -2,
-    /// The provider could not be created (bad endpoint, exporter could not start).
-    OTLP_ERROR_INITIALIZATION_FAILED = -3,
-    /// Spans could not be delivered (the collector refused them or could not be reached).
-    OTLP_ERROR_EXPORT_FAILED = -4,
-    /// A resource limit was reached (e.g. too many live handles).
-    OTLP_ERROR_OUT_OF_MEMORY = -5,
-    /// The handle is not live: already ended or freed, owned by a freed provider, of another
-    /// type, or never issued by this library.
-    OTLP_ERROR_INVALID_HANDLE = -6,
-    /// A flush or shutdown did not complete within its timeout.
-    OTLP_ERROR_TIMEOUT = -7,
-    /// A bug inside the library (a caught panic); the message has the details.
-    OTLP_ERROR_INTERNAL = -99,
-}
-
-impl otlp_error_t {
-    /// The enumerator's name, used as the first word of every error message.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::OTLP_OK => "OTLP_OK",
-            Self::OTLP_ERROR_INVALID_ARGUMENT => "OTLP_ERROR_INVALID_ARGUMENT",
-            Self::OTLP_ERROR_NULL_POINTER => "OTLP_ERROR_NULL_POINTER",
-            Self::OTLP_ERROR_INITIALIZATION_FAILED => "OTLP_ERROR_INITIALIZATION_FAILED",
-            Self::OTLP_ERROR_EXPORT_FAILED => "OTLP_ERROR_EXPORT_FAILED",
-            Self::OTLP_ERROR_OUT_OF_MEMORY => "OTLP_ERROR_OUT_OF_MEMORY",
-            Self::OTLP_ERROR_INVALID_HANDLE => "OTLP_ERROR_INVALID_HANDLE",
-            Self::OTLP_ERROR_TIMEOUT => "OTLP_ERROR_TIMEOUT",
-            Self::OTLP_ERROR_INTERNAL => "OTLP_ERROR_INTERNAL",
-        }
-    }
-}
-
-/// An error of the safe core: a code plus a human-readable message naming the argument.
+/// An error at the C boundary: a code plus a human-readable message naming the argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     pub code: otlp_error_t,
@@ -81,6 +38,29 @@ impl Error {
     }
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(otlp_error_t::OTLP_ERROR_INTERNAL, message)
+    }
+}
+
+/// The code of each kind of core error (rustls-ffi's `map_error`): the core knows nothing of C.
+fn code_of(kind: ErrorKind) -> otlp_error_t {
+    match kind {
+        ErrorKind::InvalidArgument => otlp_error_t::OTLP_ERROR_INVALID_ARGUMENT,
+        ErrorKind::InitializationFailed => otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED,
+        ErrorKind::ExportFailed => otlp_error_t::OTLP_ERROR_EXPORT_FAILED,
+        ErrorKind::Timeout => otlp_error_t::OTLP_ERROR_TIMEOUT,
+        _ => otlp_error_t::OTLP_ERROR_INTERNAL,
+    }
+}
+
+impl From<otlp_ffi_core::Error> for Error {
+    fn from(e: otlp_ffi_core::Error) -> Self {
+        Self::new(code_of(e.kind()), e.into_message())
+    }
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
     }
 }
 

@@ -1,16 +1,18 @@
-//! otlp-ffi: OpenTelemetry tracing behind a C ABI.
+//! otlp-ffi: OpenTelemetry tracing behind a C ABI — the C boundary over `otlp_ffi_core`.
 //!
-//! Module map (one file per concept; the `extern "C"` functions live with their concept):
+//! This crate is the only one that knows C. Every exported function is guards (NULL checks,
+//! C strings, handle lookups) + one call into the safe core + the error mapped to an
+//! `otlp_error_t`. Module map:
 //!
-//! - `provider`: `otlp_init*`, flush, shutdown, free
-//! - `tracer`: `otlp_get_tracer`
-//! - `span`: span start, attributes, events, status, end
-//! - `context`: W3C trace context inject / extract
-//! - `config`: `otlp_config_*` and OTEL_* resolution
-//! - `stats`: pipeline counters
-//! - `export`: runtime, processor, OTLP encoding and transport
-//! - `error`: codes, last error, version
-//! - `ffi`: the panic boundary, argument guards and validated handles
+//! - one file per header section: `provider` (`otlp_init*`, flush, shutdown, free), `tracer`
+//!   (`otlp_get_tracer*`), `span` (start, attributes, events, status, end), `context` (W3C
+//!   trace context inject / extract), `baggage`, `config`, `stats`, `error` (last error,
+//!   version)
+//! - `types`: every `#[repr(C)]` item of the header
+//! - `boundary`: the panic boundary (`ffi_result!`) and argument guards
+//! - `handles`: the one registry of validated handles
+//! - `convert`: C structs (attributes, options, links, finished spans) to core values
+//! - `fork`: the `pthread_atfork` hook
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
@@ -19,27 +21,27 @@
 #![allow(clippy::missing_safety_doc)]
 
 #[macro_use]
-pub mod ffi;
-pub mod attributes;
+pub mod boundary;
+pub mod convert;
+pub mod error;
+pub mod fork;
+pub mod handles;
+pub mod types;
+
 pub mod baggage;
 pub mod config;
 pub mod context;
-pub mod error;
-pub mod export;
-pub mod fork;
 pub mod provider;
-pub mod resource;
-pub mod sampler;
 pub mod span;
 pub mod stats;
 pub mod tracer;
 
-pub use attributes::{otlp_array_t, otlp_attribute_t, otlp_attribute_type_t, otlp_attribute_value_t};
-pub use baggage::otlp_baggage_t;
-pub use config::otlp_config_t;
-pub use context::otlp_context_t;
-pub use error::otlp_error_t;
-pub use provider::otlp_tracer_provider_t;
-pub use span::{otlp_link_t, otlp_span_kind_t, otlp_span_options_t, otlp_span_t, otlp_status_code_t};
-pub use stats::otlp_stats_t;
-pub use tracer::otlp_tracer_t;
+pub use baggage::*;
+pub use config::*;
+pub use context::*;
+pub use error::{otlp_get_last_error, otlp_version};
+pub use provider::*;
+pub use span::*;
+pub use stats::*;
+pub use tracer::*;
+pub use types::*;

@@ -1,133 +1,22 @@
-//! Tracer providers: configuration, the export pipeline and the lifecycle (init, flush,
-//! shutdown, free) of `otlp_tracer_provider_t`.
+//! Tracer providers (header section "provider"): `otlp_init*`, flush, shutdown and free of
+//! `otlp_tracer_provider_t` over the core's `TracerProvider`.
 
-use crate::config::{self, Config, Settings, otlp_config_t};
-use crate::error::{Error, Result, otlp_error_t};
-use crate::export::{http::HttpExporter, processor::Pipeline, runtime::RuntimeRef};
-use crate::ffi::boundary::{arg_str, check_ptr};
-use crate::ffi::handle::Slab;
-use crate::stats::otlp_stats_t;
-use crate::tracer::{self, Scope, TRACERS, Tracer};
-use std::collections::HashMap;
+use crate::boundary::{arg_str, check_ptr};
+use crate::error::Result;
+use crate::handles;
+use crate::types::{otlp_config_t, otlp_error_t, otlp_tracer_provider_t};
+use otlp_ffi_core::config::process_env;
+use otlp_ffi_core::{Settings, TracerProvider};
 use std::ffi::c_char;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Opaque tracer provider: the configuration, the export pipeline and the tracers.
-///
-/// Created by `otlp_init` / `otlp_init_with_config`; freed by `otlp_tracer_provider_free`,
-/// which also invalidates its tracers and any span still open. Shared freely across threads.
-pub struct otlp_tracer_provider_t {
-    _private: [u8; 0],
-}
-
-pub struct Provider {
-    pub id: u64,
-    pub default_tracer: usize,
-    pub settings: Settings,
-    pipeline: Option<Arc<Pipeline>>,
-    /// Fork generation at creation (see crate::fork).
-    generation: u64,
-    /// Tracers handed out by `otlp_get_tracer_with_scope`, one per distinct scope.
-    scoped: Mutex<HashMap<Scope, usize>>,
-    // Declared last: the runtime outlives the pipeline handle above.
-    _runtime: Option<RuntimeRef>,
-}
-
-impl Provider {
-    pub fn stats(&self) -> otlp_stats_t {
-        self.pipeline.as_ref().map(|p| p.stats()).unwrap_or_default()
-    }
-
-    fn check_not_forked(&self) -> Result<()> {
-        if self.generation == crate::fork::generation() {
-            return Ok(());
-        }
-        Err(Error::new(
-            otlp_error_t::OTLP_ERROR_EXPORT_FAILED,
-            "this provider was created before fork(): its export thread lives in the parent \
-             process, so nothing recorded here can be exported; create a new provider in the child",
-        ))
-    }
-
-    pub fn force_flush(&self, timeout: Duration) -> Result<()> {
-        self.check_not_forked()?;
-        self.pipeline.as_ref().map_or(Ok(()), |p| p.force_flush(timeout))
-    }
-
-    pub fn shutdown(&self, timeout: Duration) -> Result<()> {
-        self.check_not_forked()?;
-        self.pipeline.as_ref().map_or(Ok(()), |p| p.shutdown(timeout))
-    }
-
-    /// The tracer of `scope`, created on first use and reused after (so asking per request
-    /// costs a lookup and leaks nothing).
-    pub fn tracer_for(&self, scope: Scope) -> Result<usize> {
-        let mut scoped = self.scoped.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(h) = scoped.get(&scope) {
-            return Ok(*h);
-        }
-        let tracer = Tracer::new(self.id, scope.clone(), self.settings.sampler.clone(), self.pipeline.clone());
-        let handle = TRACERS.insert(Arc::new(tracer))?;
-        scoped.insert(scope, handle);
-        Ok(handle)
-    }
-}
-
-static PROVIDERS: Slab<Arc<Provider>> = Slab::new(0x9D, "provider");
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-pub fn lookup(provider: *const otlp_tracer_provider_t) -> Result<Arc<Provider>> {
-    PROVIDERS.with(provider as usize, |p| p.clone())
-}
-
-/// Builds a provider from resolved settings and returns its handle.
-pub fn create(settings: Settings) -> Result<usize> {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let (pipeline, runtime) = if settings.sdk_disabled {
-        (None, None)
-    } else {
-        let runtime = RuntimeRef::acquire()?;
-        let exporter = {
-            let _entered = runtime.handle().enter();
-            HttpExporter::new(&settings)?
-        };
-        let resource = crate::resource::build(&settings);
-        let pipeline = Pipeline::start(&settings, runtime.handle(), exporter, resource);
-        (Some(pipeline), Some(runtime))
-    };
-    let default_tracer = TRACERS.insert(Arc::new(Tracer::new(
-        id,
-        tracer::default_scope(),
-        settings.sampler.clone(),
-        pipeline.clone(),
-    )))?;
-    let provider = Provider {
-        id,
-        default_tracer,
-        settings,
-        pipeline,
-        generation: crate::fork::generation(),
-        scoped: Mutex::default(),
-        _runtime: runtime,
-    };
-    PROVIDERS.insert(Arc::new(provider)).inspect_err(|_| {
-        let _ = TRACERS.remove(default_tracer);
-    })
-}
-
-/// Shuts a provider down and invalidates it with everything derived from it.
-pub fn free(handle: usize) -> Result<()> {
-    let provider = PROVIDERS.remove(handle)?;
-    // In a forked child there is nothing to deliver with: free without waiting.
-    let outcome = provider
-        .shutdown(provider.settings.shutdown_bound())
-        .or_else(|e| if provider.generation == crate::fork::generation() { Err(e) } else { Ok(()) });
-    drop(TRACERS.remove_where(|t| t.provider_id == provider.id));
-    crate::span::forget_provider(provider.id);
-    drop(provider);
-    outcome
+/// Builds a provider, registers it and writes its handle to `out` (checked non-NULL).
+fn create(settings: Settings, out: *mut *mut otlp_tracer_provider_t) -> Result<()> {
+    crate::fork::install();
+    let handle = handles::register_provider(TracerProvider::new(settings)?)?;
+    // SAFETY: every caller checked `out`; writable per the API contract.
+    unsafe { crate::boundary::write_out(out, handle as *mut otlp_tracer_provider_t) };
+    Ok(())
 }
 
 fn timeout_arg(ms: u32) -> Duration {
@@ -164,11 +53,8 @@ pub unsafe extern "C" fn otlp_init(
         let endpoint = unsafe { arg_str(endpoint, "endpoint") }?;
         let service_name = unsafe { arg_str(service_name, "service_name") }?;
         check_ptr(provider, "provider")?;
-        let settings = Settings::resolve(Some(endpoint), Some(service_name), &Config::default(), &config::process_env)?;
-        let handle = create(settings)?;
-        // SAFETY: checked non-NULL; writable per the API contract.
-        unsafe { provider.write(handle as *mut otlp_tracer_provider_t) };
-        Ok(())
+        let settings = Settings::from_env(Some(endpoint), Some(service_name))?;
+        create(settings, provider)
     })
 }
 
@@ -185,12 +71,9 @@ pub unsafe extern "C" fn otlp_init_with_config(
     ffi_result!({
         check_ptr(config, "config")?;
         check_ptr(provider, "provider")?;
-        let cfg = config::lookup(config)?;
-        let settings = Settings::resolve(None, None, &cfg, &config::process_env)?;
-        let handle = create(settings)?;
-        // SAFETY: checked non-NULL; writable per the API contract.
-        unsafe { provider.write(handle as *mut otlp_tracer_provider_t) };
-        Ok(())
+        let cfg = handles::config(config)?;
+        let settings = Settings::resolve(None, None, &cfg, &process_env)?;
+        create(settings, provider)
     })
 }
 
@@ -210,7 +93,7 @@ pub unsafe extern "C" fn otlp_tracer_provider_force_flush(
 ) -> otlp_error_t {
     ffi_result!({
         check_ptr(provider, "provider")?;
-        lookup(provider)?.force_flush(timeout_arg(timeout_ms))
+        Ok(handles::provider(provider)?.provider.force_flush(timeout_arg(timeout_ms))?)
     })
 }
 
@@ -229,7 +112,7 @@ pub unsafe extern "C" fn otlp_tracer_provider_shutdown(
 ) -> otlp_error_t {
     ffi_result!({
         check_ptr(provider, "provider")?;
-        lookup(provider)?.shutdown(timeout_arg(timeout_ms))
+        Ok(handles::provider(provider)?.provider.shutdown(timeout_arg(timeout_ms))?)
     })
 }
 
@@ -246,11 +129,5 @@ pub unsafe extern "C" fn otlp_tracer_provider_free(provider: *mut otlp_tracer_pr
     if provider.is_null() {
         return;
     }
-    ffi_void!({ free(provider as usize) })
-}
-
-impl From<std::convert::Infallible> for Error {
-    fn from(e: std::convert::Infallible) -> Self {
-        match e {}
-    }
+    ffi_void!({ Ok(handles::unregister_provider(provider as usize)?.provider.close()?) })
 }

@@ -1,61 +1,11 @@
-//! Tracers: an instrumentation scope bound to a provider. Tracers belong to their provider:
+//! Tracers (header section "tracer"): `otlp_get_tracer*`. Tracers belong to their provider:
 //! the user never frees one, and freeing the provider invalidates them.
 
-use crate::error::{Result, otlp_error_t};
-use crate::export::processor::Pipeline;
-use crate::ffi::boundary::{arg_opt_str, arg_str, check_ptr};
-use crate::ffi::handle::Slab;
-use crate::provider::{self, otlp_tracer_provider_t};
-use crate::sampler::Sampler;
+use crate::boundary::{arg_opt_str, arg_str, check_ptr, write_out};
+use crate::handles;
+use crate::types::{otlp_error_t, otlp_tracer_provider_t, otlp_tracer_t};
+use otlp_ffi_core::Scope;
 use std::ffi::c_char;
-use std::sync::Arc;
-
-/// Opaque tracer handle from `otlp_get_tracer`. Owned by its provider: never free it; it stays
-/// valid until the provider is freed. Shared freely across threads.
-pub struct otlp_tracer_t {
-    _private: [u8; 0],
-}
-
-/// The instrumentation scope spans of a tracer are exported under.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Scope {
-    pub name: String,
-    pub version: String,
-    pub schema_url: String,
-}
-
-/// The scope of the seed API's `otlp_get_tracer`.
-pub fn default_scope() -> Scope {
-    Scope { name: "otlp-ffi".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned(), schema_url: String::new() }
-}
-
-pub struct Tracer {
-    pub provider_id: u64,
-    pub scope: Arc<Scope>,
-    pub sampler: Sampler,
-    pipeline: Option<Arc<Pipeline>>,
-    /// Fork generation of the provider: in a forked child the pipeline has no export thread.
-    generation: u64,
-}
-
-impl Tracer {
-    pub fn new(provider_id: u64, scope: Scope, sampler: Sampler, pipeline: Option<Arc<Pipeline>>) -> Self {
-        Self { provider_id, scope: Arc::new(scope), sampler, pipeline, generation: crate::fork::generation() }
-    }
-
-    /// The pipeline new spans record into, or `None` once the provider is shut down, the SDK
-    /// is disabled, or this is a forked child of the process that created the provider: spans
-    /// are then non-recording (they still propagate).
-    pub fn pipeline(&self) -> Option<&Arc<Pipeline>> {
-        self.pipeline.as_ref().filter(|p| !p.is_shut_down() && self.generation == crate::fork::generation())
-    }
-}
-
-pub(crate) static TRACERS: Slab<Arc<Tracer>> = Slab::new(0x7C, "tracer");
-
-pub fn lookup(tracer: *const otlp_tracer_t) -> Result<Arc<Tracer>> {
-    TRACERS.with(tracer as usize, |t| t.clone())
-}
 
 /// Returns the provider's tracer (instrumentation scope "otlp-ffi", the library version).
 ///
@@ -73,9 +23,8 @@ pub unsafe extern "C" fn otlp_get_tracer(
     ffi_result!({
         check_ptr(provider, "provider")?;
         check_ptr(tracer, "tracer")?;
-        let handle = provider::lookup(provider)?.default_tracer;
-        // SAFETY: checked non-NULL; writable per the API contract.
-        unsafe { tracer.write(handle as *mut otlp_tracer_t) };
+        let handle = handles::provider(provider)?.default_tracer;
+        unsafe { write_out(tracer, handle as *mut otlp_tracer_t) };
         Ok(())
     })
 }
@@ -103,9 +52,8 @@ pub unsafe extern "C" fn otlp_get_tracer_with_scope(
         let schema_url = unsafe { arg_opt_str(schema_url, "schema_url") }?.unwrap_or("");
         check_ptr(tracer, "tracer")?;
         let scope = Scope { name: name.to_owned(), version: version.to_owned(), schema_url: schema_url.to_owned() };
-        let handle = provider::lookup(provider)?.tracer_for(scope)?;
-        // SAFETY: checked non-NULL; writable per the API contract.
-        unsafe { tracer.write(handle as *mut otlp_tracer_t) };
+        let handle = handles::provider(provider)?.tracer_for(scope)?;
+        unsafe { write_out(tracer, handle as *mut otlp_tracer_t) };
         Ok(())
     })
 }

@@ -2,15 +2,8 @@
 //! pointer argument, invalid handles, double end, buffers, lifecycle and shutdown timing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use otlp_ffi::attributes::{otlp_array_t, otlp_attribute_t, otlp_attribute_value_t};
-use otlp_ffi::config::{otlp_config_free, otlp_config_new, otlp_config_set};
-use otlp_ffi::context::*;
-use otlp_ffi::error::{otlp_error_t, otlp_error_t::*, otlp_get_last_error};
-use otlp_ffi::provider::*;
-use otlp_ffi::span::*;
-use otlp_ffi::stats::{otlp_stats_t, otlp_tracer_provider_get_stats};
-use otlp_ffi::tracer::{otlp_get_tracer, otlp_get_tracer_with_scope, otlp_tracer_t};
-use otlp_ffi::{otlp_config_t, otlp_context_t, otlp_tracer_provider_t};
+use otlp_ffi::otlp_error_t::*;
+use otlp_ffi::*;
 use std::ffi::{CStr, c_char};
 use std::ptr::{null, null_mut};
 use std::time::{Duration, Instant};

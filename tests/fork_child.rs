@@ -3,11 +3,8 @@
 //! (One test in its own binary: the process forks with no other test threads around.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use otlp_ffi::error::otlp_error_t::*;
-use otlp_ffi::provider::*;
-use otlp_ffi::span::*;
-use otlp_ffi::stats::{otlp_stats_t, otlp_tracer_provider_get_stats};
-use otlp_ffi::tracer::otlp_get_tracer;
+use otlp_ffi::otlp_error_t::*;
+use otlp_ffi::*;
 use std::ptr::null_mut;
 use std::time::{Duration, Instant};
 

@@ -14,14 +14,14 @@
 //! and a message naming the setting, instead of failing every export later.
 
 use crate::config::{ConfigPath, TlsFiles};
-use crate::error::{Error, Result, otlp_error_t};
+use crate::error::{Error, Result};
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::Arc;
 
 fn init_failed(why: String) -> Error {
-    Error::new(otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, why)
+    Error::initialization_failed(why)
 }
 
 /// The rustls configuration of an exporter's HTTP client. `https` says whether the system
@@ -130,25 +130,25 @@ mod tests {
             ..Default::default()
         };
         let e = client_config(&files, true, false).unwrap_err();
-        assert_eq!(e.code, otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED);
+        assert_eq!(e.kind(), crate::error::ErrorKind::InitializationFailed);
         assert!(
-            e.message.contains("OTEL_EXPORTER_OTLP_CERTIFICATE: cannot read `/nonexistent/ca.pem`"),
+            e.message().contains("OTEL_EXPORTER_OTLP_CERTIFICATE: cannot read `/nonexistent/ca.pem`"),
             "{}",
-            e.message
+            e.message()
         );
 
         let files =
             TlsFiles { certificate: path("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", not_pem), ..Default::default() };
         let e = client_config(&files, false, false).unwrap_err();
         assert!(
-            e.message.contains("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE") && e.message.contains("no PEM certificate"),
+            e.message().contains("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE") && e.message().contains("no PEM certificate"),
             "{}",
-            e.message
+            e.message()
         );
 
         let files = TlsFiles { client_key: path("OTEL_EXPORTER_OTLP_CLIENT_KEY", not_pem), ..Default::default() };
         let e = client_config(&files, true, false).unwrap_err();
-        assert!(e.message.contains("needs both"), "{}", e.message);
+        assert!(e.message().contains("needs both"), "{}", e.message());
 
         let files = TlsFiles {
             client_key: path("OTEL_EXPORTER_OTLP_CLIENT_KEY", not_pem),
@@ -156,7 +156,7 @@ mod tests {
             ..Default::default()
         };
         let e = client_config(&files, true, false).unwrap_err();
-        assert!(e.message.contains("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: cannot read"), "{}", e.message);
+        assert!(e.message().contains("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: cannot read"), "{}", e.message());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

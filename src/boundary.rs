@@ -1,8 +1,9 @@
 //! The panic boundary and the argument guards every exported function goes through.
 //!
-//! An exported function reads as: guards (`arg_str`, `check_out`), one call into the safe
-//! core, and the result mapped to an `otlp_error_t` by [`ffi_result!`] — which also catches any
-//! panic, so no unwind ever crosses `extern "C"` (that would abort the host process).
+//! An exported function reads as: guards (`check_ptr`, `arg_str`, a handle lookup), one call
+//! into the safe core, and the result mapped to an `otlp_error_t` by [`ffi_result!`] — which
+//! also catches any panic, so no unwind ever crosses `extern "C"` (that would abort the host
+//! process). Out-parameters are written by [`write_out`] only once everything succeeded.
 
 use crate::error::Error;
 use std::any::Any;
@@ -15,9 +16,9 @@ macro_rules! ffi_result {
         let outcome =
             ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| -> $crate::error::Result<()> { $body }));
         match outcome {
-            Ok(Ok(())) => $crate::error::otlp_error_t::OTLP_OK,
+            Ok(Ok(())) => $crate::types::otlp_error_t::OTLP_OK,
             Ok(Err(e)) => $crate::error::record(&e),
-            Err(payload) => $crate::error::record(&$crate::ffi::boundary::panic_error(payload)),
+            Err(payload) => $crate::error::record(&$crate::boundary::panic_error(payload)),
         }
     }};
 }
@@ -99,6 +100,15 @@ pub fn check_ptr<T>(ptr: *const T, name: &str) -> Result<(), Error> {
     if ptr.is_null() { Err(Error::null_pointer(name)) } else { Ok(()) }
 }
 
+/// Writes `value` to an out-parameter that the caller checked for NULL with [`check_ptr`].
+///
+/// # Safety
+/// `out` is non-NULL, aligned and writable, as the C API documents for every out-parameter.
+pub unsafe fn write_out<T>(out: *mut T, value: T) {
+    // SAFETY: per the function contract.
+    unsafe { out.write(value) };
+}
+
 /// Writes `text` plus a NUL into a caller buffer of `len` bytes, or fails without writing.
 ///
 /// # Safety
@@ -121,7 +131,8 @@ pub unsafe fn write_c_string(buf: *mut c_char, len: usize, text: &str, name: &st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{last_message, otlp_error_t};
+    use crate::error::last_message;
+    use crate::types::otlp_error_t;
 
     #[test]
     fn panics_become_internal_errors() {

@@ -1,26 +1,13 @@
 //! The resource every span of a provider is exported with: service.name, the user's
 //! attributes, telemetry.sdk.*, and the process and host the program runs on.
 
-use crate::config::{CONFIGS, Settings, otlp_config_t};
-use crate::error::{Error, otlp_error_t};
-use crate::export::encode::{kv, string_kv as text};
-use crate::ffi::boundary::{arg_str, check_ptr};
+use crate::attributes::{kv, string_kv as text};
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use std::ffi::c_char;
 
-/// The host name (gethostname), if the system reports one.
+/// The host's name (gethostname), if the system reports one.
 pub fn host_name() -> Option<String> {
-    unsafe extern "C" {
-        fn gethostname(name: *mut c_char, len: usize) -> std::ffi::c_int;
-    }
-    let mut buf = [0 as c_char; 256];
-    // SAFETY: the buffer is writable for its length; gethostname writes at most that much.
-    if unsafe { gethostname(buf.as_mut_ptr(), buf.len() - 1) } != 0 {
-        return None;
-    }
-    // SAFETY: the last byte was never written, so the buffer is NUL-terminated.
-    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
+    let name = gethostname::gethostname().to_string_lossy().into_owned();
     (!name.is_empty()).then_some(name)
 }
 
@@ -36,11 +23,6 @@ pub fn default_service_name() -> String {
         Some(exe) => format!("unknown_service:{exe}"),
         None => "unknown_service".to_owned(),
     }
-}
-
-/// Builds the resource of a provider from its resolved settings.
-pub fn build(settings: &Settings) -> Resource {
-    for_service(&settings.service_name, &settings.resource_attributes)
 }
 
 /// The resource for `service_name` and the user's `attributes`: they win over the detected
@@ -74,37 +56,10 @@ pub fn for_service(service_name: &str, attributes: &[(String, String)]) -> Resou
     Resource { attributes: attrs, dropped_attributes_count: 0, entity_refs: Vec::new() }
 }
 
-/// Adds one resource attribute to a configuration object (`key` and `value` copied). It wins
-/// over the same key from OTEL_RESOURCE_ATTRIBUTES and over detected attributes, so a binding
-/// can say `telemetry.sdk.language=python`; `service.name` here names the service unless an
-/// explicit argument or OTEL_SERVICE_NAME does.
-///
-/// Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE,
-/// OTLP_ERROR_INVALID_ARGUMENT (key empty, not UTF-8).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn otlp_config_add_resource_attribute(
-    config: *mut otlp_config_t,
-    key: *const c_char,
-    value: *const c_char,
-) -> otlp_error_t {
-    ffi_result!({
-        check_ptr(config, "config")?;
-        let key = unsafe { arg_str(key, "key") }?;
-        let value = unsafe { arg_str(value, "value") }?;
-        if key.is_empty() {
-            return Err(Error::invalid_argument("argument `key` is empty"));
-        }
-        CONFIGS.with(config as usize, |c| {
-            c.resource.retain(|(k, _)| k != key);
-            c.resource.push((key.to_owned(), value.to_owned()));
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::config::{Config, Settings};
 
     #[test]
     fn detected_and_user_attributes() {
@@ -112,7 +67,7 @@ mod tests {
         cfg.resource.push(("telemetry.sdk.language".into(), "python".into()));
         cfg.resource.push(("deployment.environment".into(), "test".into()));
         let s = Settings::resolve(None, Some("svc"), &cfg, &|_| None).unwrap();
-        let r = build(&s);
+        let r = for_service(&s.service_name, &s.resource_attributes);
         let get = |k: &str| r.attributes.iter().find(|a| a.key == k).and_then(|a| a.value.clone()?.value);
         assert_eq!(get("service.name"), Some(any_value::Value::StringValue("svc".into())));
         assert_eq!(get("telemetry.sdk.language"), Some(any_value::Value::StringValue("python".into())));

@@ -1,3 +1,6 @@
+//! The one handle registry: every handle the C API hands out lives in a slab of this module
+//! (providers, tracers, spans, contexts, configs, baggage), with a typed lookup per kind.
+//!
 //! Validated handles: a slab of generation-tagged slots per handle type.
 //!
 //! A handle given to C is not a pointer but an encoded `(type tag, generation, slot index)`.
@@ -10,9 +13,90 @@
 //! a lookup is lock-free up to the slot's own mutex; free slots form a lock-free stack whose
 //! head carries an ABA counter.
 
-use crate::error::{Error, otlp_error_t};
+use crate::boundary::write_out;
+use crate::error::{Error, Result};
+use crate::types::{otlp_config_t, otlp_context_t, otlp_error_t, otlp_tracer_provider_t, otlp_tracer_t};
+use otlp_ffi_core::util::lock;
+use otlp_ffi_core::{Baggage, Config, Scope, Span, SpanContext, Tracer, TracerProvider};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A provider as C sees it: the core provider plus the handles of its tracers, so that asking
+/// for the same tracer again returns the same handle (and leaks nothing).
+pub struct ProviderEntry {
+    pub provider: TracerProvider,
+    pub default_tracer: usize,
+    /// Tracers handed out by `otlp_get_tracer_with_scope`, one per distinct scope.
+    scoped: Mutex<HashMap<Scope, usize>>,
+}
+
+impl ProviderEntry {
+    /// The handle of the tracer of `scope`, registered on first use.
+    pub fn tracer_for(&self, scope: Scope) -> Result<usize> {
+        let mut scoped = lock(&self.scoped);
+        if let Some(h) = scoped.get(&scope) {
+            return Ok(*h);
+        }
+        let handle = TRACERS.insert(self.provider.tracer_with_scope(scope.clone()))?;
+        scoped.insert(scope, handle);
+        Ok(handle)
+    }
+}
+
+pub static PROVIDERS: Slab<Arc<ProviderEntry>> = Slab::new(0x9D, "provider");
+pub static TRACERS: Slab<Tracer> = Slab::new(0x7C, "tracer");
+pub static SPANS: Slab<Span> = Slab::new(0x5A, "span");
+pub static CONTEXTS: Slab<SpanContext> = Slab::new(0xC7, "context");
+pub static CONFIGS: Slab<Config> = Slab::new(0xCF, "config");
+pub static BAGGAGES: Slab<Baggage> = Slab::new(0xB6, "baggage");
+
+/// Registers a new provider (and its default tracer); its handle.
+pub fn register_provider(provider: TracerProvider) -> Result<usize> {
+    let default_tracer = TRACERS.insert(provider.tracer())?;
+    let entry = ProviderEntry { provider, default_tracer, scoped: Mutex::default() };
+    PROVIDERS.insert(Arc::new(entry)).inspect_err(|_| {
+        let _ = TRACERS.remove(default_tracer);
+    })
+}
+
+/// Removes a provider and every handle derived from it (its tracers, its spans not yet ended,
+/// which are discarded); contexts stay valid. The provider itself is returned for shutdown.
+pub fn unregister_provider(handle: usize) -> Result<Arc<ProviderEntry>> {
+    let entry = PROVIDERS.remove(handle)?;
+    let id = entry.provider.id();
+    drop(TRACERS.remove_where(|t| t.provider_id() == id));
+    SPANS.remove_where(|s| s.provider_id() == id).into_iter().for_each(Span::discard);
+    Ok(entry)
+}
+
+pub fn provider(p: *const otlp_tracer_provider_t) -> Result<Arc<ProviderEntry>> {
+    PROVIDERS.with(p as usize, |e| e.clone())
+}
+
+pub fn tracer(p: *const otlp_tracer_t) -> Result<Tracer> {
+    TRACERS.with(p as usize, |t| t.clone())
+}
+
+/// A context handle's value (NULL is the caller's business: it means "no parent").
+pub fn context(p: *const otlp_context_t) -> Result<SpanContext> {
+    CONTEXTS.with(p as usize, |c| c.clone())
+}
+
+pub fn config(p: *const otlp_config_t) -> Result<Config> {
+    CONFIGS.with(p as usize, |c| c.clone())
+}
+
+/// Registers `value` in `slab` and writes its handle to the out-parameter `out`.
+///
+/// # Safety
+/// `out` was checked for NULL and is writable.
+pub unsafe fn publish<T, H>(slab: &Slab<T>, value: T, out: *mut *mut H) -> Result<()> {
+    let handle = slab.insert(value)?;
+    // SAFETY: per the function contract.
+    unsafe { write_out(out, handle as *mut H) };
+    Ok(())
+}
 
 const INDEX_BITS: u32 = 28;
 const GEN_BITS: u32 = 28;
@@ -45,12 +129,6 @@ fn locate(index: u32) -> (usize, usize) {
     let j = index as usize + FIRST_SEGMENT;
     let seg = (usize::BITS - 1 - j.leading_zeros()) as usize - FIRST_SEGMENT.trailing_zeros() as usize;
     (seg, j - (FIRST_SEGMENT << seg))
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding a slot lock was caught at the boundary; the slot data is still
-    // structurally valid, so recover instead of propagating poison forever.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<T> Slab<T> {

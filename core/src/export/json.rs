@@ -10,7 +10,7 @@
 //! (proto3 JSON), so a root span has no `parentSpanId` and an unset status no `status`; no
 //! field is ever `null`.
 
-use crate::context::push_hex;
+use crate::util::push_hex;
 use base64::Engine as _;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value::Value};
@@ -271,7 +271,7 @@ fn escape(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::encode::kv;
+    use crate::attributes::kv;
     use opentelemetry_proto::tonic::common::v1::{ArrayValue, KeyValueList};
     use opentelemetry_proto::tonic::trace::v1::Status;
 

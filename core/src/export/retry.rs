@@ -8,8 +8,8 @@
 //! export timeout ends the export instead. Every failed attempt counts in
 //! `stats.export_failures`.
 
-use crate::export::exporter::ExportError;
-use crate::stats::Stats;
+use crate::export::otlp::{ExportError, error_chain};
+use crate::export::stats::Stats;
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -83,7 +83,7 @@ where
 
 /// Up to +25% of random jitter, so many processes do not retry in lockstep.
 fn jitter(d: Duration) -> Duration {
-    let nanos = crate::span::now_ns();
+    let nanos = crate::util::now_ns();
     let frac = (nanos % 1000) as f64 / 4000.0;
     d.mul_f64(1.0 + frac)
 }
@@ -125,6 +125,30 @@ fn parse_imf_fixdate(s: &str) -> Option<u64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = (era * 146_097 + doe).checked_sub(719_468)?;
     Some(days * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+pub(crate) fn send_failed(url: &reqwest::Url, e: &reqwest::Error) -> Attempt {
+    let (why, tls_rejected) = send_error(url, e);
+    if tls_rejected { Attempt::Stop(why) } else { Attempt::Retry(None, why) }
+}
+
+/// Why a request could not be sent, without reqwest's "error sending request for url (...)"
+/// preamble, with a hint for the TLS failures a configuration causes (and whether it is one).
+fn send_error(url: &reqwest::Url, e: &reqwest::Error) -> (String, bool) {
+    let why = match std::error::Error::source(e) {
+        Some(source) => error_chain(source),
+        None => e.to_string(),
+    };
+    let hint = if why.contains("UnknownIssuer") || why.contains("BadSignature") {
+        " (the collector's certificate is not signed by a trusted CA: OTEL_EXPORTER_OTLP_CERTIFICATE names the CA to trust)"
+    } else if why.contains("NotValidForName") {
+        " (the collector's certificate does not name the endpoint's host)"
+    } else if why.contains("CertificateRequired") {
+        " (the collector requires a client certificate: OTEL_EXPORTER_OTLP_CLIENT_KEY and _CLIENT_CERTIFICATE)"
+    } else {
+        ""
+    };
+    (format!("cannot reach {url}: {why}{hint}"), !hint.is_empty())
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! Span data to OTLP protobuf (`ExportTraceServiceRequest`), grouped by instrumentation scope.
 
-use crate::span::SpanData;
-use crate::tracer::Scope;
+use crate::data::{Scope, SpanData, StatusCode};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
+use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
 use std::sync::Arc;
@@ -11,15 +10,6 @@ use std::sync::Arc;
 /// OTLP span flags: bit 8 says the parent's remoteness is known, bit 9 that it is remote.
 const HAS_IS_REMOTE: u32 = 0x100;
 const IS_REMOTE: u32 = 0x200;
-
-/// An attribute as OTLP carries it.
-pub fn kv(key: &str, value: any_value::Value) -> KeyValue {
-    KeyValue { key: key.to_owned(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
-}
-
-pub fn string_kv(key: &str, value: &str) -> KeyValue {
-    kv(key, any_value::Value::StringValue(value.to_owned()))
-}
 
 /// Trace flags of an OTLP span or link: the W3C flags plus whether the parent (for a span)
 /// or the linked context (for a link) is remote.
@@ -36,7 +26,7 @@ fn span_to_proto(d: &SpanData) -> Span {
         parent_span_id: d.parent_span_id.map(|p| p.to_vec()).unwrap_or_default(),
         flags: flags(d.ctx.flags, d.parent_is_remote),
         name: d.name().to_owned(),
-        kind: d.kind,
+        kind: d.kind as i32,
         start_time_unix_nano: d.start_ns,
         end_time_unix_nano: d.end_ns,
         attributes: d.attributes.to_proto(arena),
@@ -65,8 +55,8 @@ fn span_to_proto(d: &SpanData) -> Span {
             })
             .collect(),
         dropped_links_count: d.dropped_links,
-        status: (d.status_code != 0 || !d.status_message.is_empty())
-            .then(|| Status { message: d.status_message.clone(), code: d.status_code }),
+        status: (d.status_code != StatusCode::Unset || !d.status_message.is_empty())
+            .then(|| Status { message: d.status_message.clone(), code: d.status_code as i32 }),
     }
 }
 
@@ -115,7 +105,9 @@ pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attributes::string_kv;
     use crate::context::SpanContext;
+    use crate::data::SpanKind;
     use prost::Message;
 
     #[test]
@@ -138,7 +130,7 @@ mod tests {
             parent_is_remote: true,
             arena,
             name,
-            kind: 2,
+            kind: SpanKind::Server,
             start_ns: 10,
             end_ns: 20,
             attributes,
@@ -146,7 +138,7 @@ mod tests {
             dropped_events: 0,
             links: vec![],
             dropped_links: 0,
-            status_code: 2,
+            status_code: StatusCode::Error,
             status_message: "bad".into(),
             scope,
         };

@@ -1,7 +1,11 @@
 //! Export: one background runtime per process (`runtime`), a bounded queue with its worker
 //! per provider (`processor`), OTLP encoding (`encode`), and the exporter chosen by
 //! OTEL_TRACES_EXPORTER (`exporter`): OTLP over HTTP (`http`, protobuf or JSON: `json`) or gRPC
-//! (`grpc`), with TLS (`tls`) and the OTLP retry rules (`retry`); or the console (`console`).
+//! (`grpc`), which share the client and error types of `otlp`, with TLS (`tls`) and the OTLP
+//! retry rules (`retry`); or the console (`console`). `stats` counts what happened to spans.
+//!
+//! Imports within: stats <- otlp <- retry <- {http, grpc}; {encode, json, console, tls} stand
+//! alone; exporter uses them all; processor uses exporter and encode; runtime stands alone.
 
 pub mod console;
 pub mod encode;
@@ -9,7 +13,9 @@ pub mod exporter;
 pub mod grpc;
 pub mod http;
 pub mod json;
+pub mod otlp;
 pub mod processor;
 pub mod retry;
 pub mod runtime;
+pub mod stats;
 pub mod tls;

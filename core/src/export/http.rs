@@ -7,17 +7,12 @@
 //! `google.rpc.Status` error body is quoted in the error.
 
 use crate::config::{Compression, Protocol, Settings};
-use crate::export::exporter::Otlp;
-use crate::export::retry::{Attempt, parse_retry_after};
+use crate::export::otlp::{Otlp, RpcStatus};
+use crate::export::retry::{Attempt, parse_retry_after, send_failed};
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-
-pub use crate::export::exporter::ExportError;
-/// The general exporter, under the name `provider.rs` builds it with
-/// (`HttpExporter::new(&settings)`); it serves every OTEL_TRACES_EXPORTER and protocol.
-pub use crate::export::exporter::Exporter as HttpExporter;
 
 /// The longest server error message quoted in an export error.
 const MAX_QUOTED: usize = 200;
@@ -89,7 +84,7 @@ fn status_message(body: &[u8], content_type: &str) -> Option<String> {
             let v = serde_json::from_slice::<serde_json::Value>(body).ok()?;
             v["message"].as_str()?.to_owned()
         }
-        "application/x-protobuf" | "application/protobuf" => crate::export::grpc::RpcStatus::decode(body).ok()?.message,
+        "application/x-protobuf" | "application/protobuf" => RpcStatus::decode(body).ok()?.message,
         "text/plain" => String::from_utf8_lossy(body).into_owned(),
         _ => return None,
     };
@@ -109,45 +104,6 @@ fn unix_now_secs() -> u64 {
 
 /// The attempt's outcome when a request could not be sent: retried, except for a TLS
 /// verification failure (the configuration must change first; the batch is kept).
-pub(crate) fn send_failed(url: &reqwest::Url, e: &reqwest::Error) -> Attempt {
-    let (why, tls_rejected) = send_error(url, e);
-    if tls_rejected { Attempt::Stop(why) } else { Attempt::Retry(None, why) }
-}
-
-/// Why a request could not be sent, without reqwest's "error sending request for url (...)"
-/// preamble, with a hint for the TLS failures a configuration causes (and whether it is one).
-fn send_error(url: &reqwest::Url, e: &reqwest::Error) -> (String, bool) {
-    let why = match std::error::Error::source(e) {
-        Some(source) => error_chain(source),
-        None => e.to_string(),
-    };
-    let hint = if why.contains("UnknownIssuer") || why.contains("BadSignature") {
-        " (the collector's certificate is not signed by a trusted CA: OTEL_EXPORTER_OTLP_CERTIFICATE names the CA to trust)"
-    } else if why.contains("NotValidForName") {
-        " (the collector's certificate does not name the endpoint's host)"
-    } else if why.contains("CertificateRequired") {
-        " (the collector requires a client certificate: OTEL_EXPORTER_OTLP_CLIENT_KEY and _CLIENT_CERTIFICATE)"
-    } else {
-        ""
-    };
-    (format!("cannot reach {url}: {why}{hint}"), !hint.is_empty())
-}
-
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        // Some errors repeat their source's text; show each part once.
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,7 +118,7 @@ mod tests {
 
     #[test]
     fn error_bodies_are_quoted_briefly() {
-        let status = crate::export::grpc::RpcStatus { code: 3, message: "bad span".into(), details: vec![] };
+        let status = RpcStatus { code: 3, message: "bad span".into(), details: vec![] };
         let pb = "application/x-protobuf";
         assert_eq!(status_message(&status.encode_to_vec(), pb).as_deref(), Some("bad span"));
         let json = "application/json; charset=utf-8";

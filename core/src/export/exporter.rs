@@ -10,35 +10,15 @@
 //! encoded or compressed again; `export` sends that body.
 
 use crate::config::{Compression, Protocol, Settings, TracesExporter};
-use crate::error::{Error, Result, otlp_error_t};
+use crate::error::{Error, Result};
+pub use crate::export::otlp::ExportError;
+use crate::export::otlp::Otlp;
+use crate::export::stats::Stats;
 use crate::export::{console, encode, grpc, http, json, retry, tls};
-use crate::stats::Stats;
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use std::time::Duration;
-
-/// Why an export did not get through, and whether sending the same data later may succeed
-/// (false for answers like HTTP 400 or gRPC INVALID_ARGUMENT that the OTLP specification
-/// forbids retrying: the processor then drops the batch and counts it).
-#[derive(Debug)]
-pub struct ExportError {
-    pub message: String,
-    pub retryable: bool,
-}
-
-impl ExportError {
-    pub(crate) fn new(message: String, retryable: bool) -> Self {
-        Self { message, retryable }
-    }
-}
-
-impl From<ExportError> for Error {
-    fn from(e: ExportError) -> Self {
-        Error::new(otlp_error_t::OTLP_ERROR_EXPORT_FAILED, e.message)
-    }
-}
 
 /// The exporter of one provider (see the module documentation).
 pub struct Exporter {
@@ -49,18 +29,6 @@ enum Inner {
     Otlp(Box<Otlp>),
     Console,
     Discard,
-}
-
-/// An OTLP exporter: one HTTP client (HTTP/1.1 for OTLP/HTTP, HTTP/2 for gRPC) and the
-/// request's fixed parts.
-pub(crate) struct Otlp {
-    pub(crate) client: reqwest::Client,
-    pub(crate) url: reqwest::Url,
-    /// User headers (OTEL_EXPORTER_OTLP_[TRACES_]HEADERS) plus the protocol's own.
-    pub(crate) headers: HeaderMap,
-    pub(crate) timeout: Duration,
-    pub(crate) protocol: Protocol,
-    pub(crate) compression: Compression,
 }
 
 impl Exporter {
@@ -108,7 +76,7 @@ impl Exporter {
 
 impl Otlp {
     fn new(settings: &Settings) -> Result<Self> {
-        let init_failed = |why: String| Error::new(otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, why);
+        let init_failed = Error::initialization_failed;
         let url = reqwest::Url::parse(&settings.traces_endpoint)
             .map_err(|e| init_failed(format!("endpoint `{}` is invalid: {e}", settings.traces_endpoint)))?;
         let grpc = settings.protocol == Protocol::Grpc;

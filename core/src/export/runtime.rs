@@ -4,7 +4,9 @@
 //! `otlp-ffi-export`); stopped when the last provider is freed, so a program that frees its
 //! providers leaves no thread and no allocation behind.
 
-use crate::error::{Error, Result, otlp_error_t};
+use crate::error::{Error, Result};
+use crate::fork;
+use crate::util::lock;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::runtime::{Builder, Handle, Runtime};
@@ -21,7 +23,7 @@ static SHARED: Mutex<Shared> = Mutex::new(Shared { runtime: None, users: 0, gene
 /// A runtime inherited through fork() has no threads in this process and its locks may be
 /// held by threads that no longer exist: never touch it, leak it.
 fn abandon_if_forked(shared: &mut Shared) {
-    if shared.runtime.is_some() && shared.generation != crate::fork::generation() {
+    if shared.runtime.is_some() && shared.generation != fork::generation() {
         std::mem::forget(shared.runtime.take());
         shared.users = 0;
     }
@@ -34,8 +36,7 @@ pub struct RuntimeRef {
 
 impl RuntimeRef {
     pub fn acquire() -> Result<Self> {
-        crate::fork::install();
-        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        let mut shared = lock(&SHARED);
         abandon_if_forked(&mut shared);
         let handle = match &shared.runtime {
             Some(rt) => rt.handle().clone(),
@@ -47,14 +48,11 @@ impl RuntimeRef {
                     .enable_all()
                     .build()
                     .map_err(|e| {
-                        Error::new(
-                            otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED,
-                            format!("cannot start the export runtime: {e}"),
-                        )
+                        Error::initialization_failed(format!("cannot start the export runtime: {e}"))
                     })?;
                 let h = rt.handle().clone();
                 shared.runtime = Some(rt);
-                shared.generation = crate::fork::generation();
+                shared.generation = fork::generation();
                 h
             }
         };
@@ -70,7 +68,7 @@ impl RuntimeRef {
 impl Drop for RuntimeRef {
     fn drop(&mut self) {
         let runtime = {
-            let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+            let mut shared = lock(&SHARED);
             abandon_if_forked(&mut shared);
             shared.users = shared.users.saturating_sub(1);
             if shared.users == 0 { shared.runtime.take() } else { None }

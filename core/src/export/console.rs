@@ -9,7 +9,7 @@
 //! `parent=-` marks a root span. The line is built on the export thread from the same OTLP
 //! request an OTLP exporter would send.
 
-use crate::context::to_hex;
+use crate::util::to_hex;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -143,7 +143,7 @@ fn key(k: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::encode::kv;
+    use crate::attributes::kv;
     use opentelemetry_proto::tonic::common::v1::ArrayValue;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Status, span::Event};
 

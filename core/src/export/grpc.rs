@@ -16,9 +16,9 @@
 //! the gRPC HTTP mapping gives it.
 
 use crate::config::{Compression, Settings};
-use crate::export::exporter::Otlp;
-use crate::export::http::{error_chain, send_failed};
-use crate::export::retry::Attempt;
+use crate::export::otlp::{Otlp, RetryInfo, RpcStatus, error_chain};
+use crate::export::retry::{Attempt, send_failed};
+use crate::util::percent_decode;
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
@@ -32,43 +32,6 @@ use std::time::Duration;
 pub const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 const RESOURCE_EXHAUSTED: i32 = 8;
-
-/// `google.rpc.Status`, the payload of `grpc-status-details-bin` (and of OTLP/HTTP error
-/// bodies).
-#[derive(Clone, PartialEq, Message)]
-pub struct RpcStatus {
-    #[prost(int32, tag = "1")]
-    pub code: i32,
-    #[prost(string, tag = "2")]
-    pub message: String,
-    #[prost(message, repeated, tag = "3")]
-    pub details: Vec<ProtoAny>,
-}
-
-/// `google.protobuf.Any`.
-#[derive(Clone, PartialEq, Message)]
-pub struct ProtoAny {
-    #[prost(string, tag = "1")]
-    pub type_url: String,
-    #[prost(bytes = "vec", tag = "2")]
-    pub value: Vec<u8>,
-}
-
-/// `google.rpc.RetryInfo`.
-#[derive(Clone, PartialEq, Message)]
-pub struct RetryInfo {
-    #[prost(message, optional, tag = "1")]
-    pub retry_delay: Option<ProtoDuration>,
-}
-
-/// `google.protobuf.Duration`.
-#[derive(Clone, PartialEq, Message)]
-pub struct ProtoDuration {
-    #[prost(int64, tag = "1")]
-    pub seconds: i64,
-    #[prost(int32, tag = "2")]
-    pub nanos: i32,
-}
 
 /// The URL of the export method on `endpoint`'s scheme and authority.
 pub(crate) fn method_url(endpoint: &reqwest::Url) -> reqwest::Url {
@@ -202,7 +165,7 @@ pub(crate) fn retry_info(details_bin: &[u8]) -> Option<Duration> {
 /// `grpc-message` is percent-encoded UTF-8.
 fn percent_decode_lossy(v: &[u8]) -> String {
     let text = String::from_utf8_lossy(v);
-    crate::config::percent_decode(&text).unwrap_or_else(|_| text.into_owned())
+    percent_decode(&text).unwrap_or_else(|_| text.into_owned())
 }
 
 fn code_name(code: i32) -> &'static str {
@@ -230,6 +193,7 @@ fn code_name(code: i32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::otlp::{ProtoAny, ProtoDuration};
 
     #[test]
     fn frames_and_unframes() {

@@ -7,16 +7,18 @@
 //! is down for a while loses nothing that fits. Flush and shutdown wait with a timeout.
 
 use crate::config::Settings;
-use crate::error::{Error, Result, otlp_error_t};
+use crate::data::{SpanData, SpanLimits};
+use crate::error::{Error, Result};
 use crate::export::encode;
 use crate::export::exporter::{ExportError, Exporter};
-use crate::span::{self, SpanData, SpanLimits};
-use crate::stats::{Stats, otlp_stats_t};
+use crate::export::stats::{Stats, StatsSnapshot};
+use crate::pool;
+use crate::util::lock;
 use bytes::Bytes;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
@@ -63,10 +65,6 @@ pub struct Pipeline {
     pub limits: SpanLimits,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Pipeline {
     /// Creates the pipeline and spawns its worker on `runtime`.
     pub fn start(settings: &Settings, runtime: &Handle, exporter: Exporter, resource: Resource) -> Arc<Self> {
@@ -93,7 +91,7 @@ impl Pipeline {
         self.shut_down.load(Ordering::Acquire)
     }
 
-    pub fn stats(&self) -> otlp_stats_t {
+    pub fn stats(&self) -> StatsSnapshot {
         self.stats.snapshot()
     }
 
@@ -106,7 +104,7 @@ impl Pipeline {
         self.stats.span_ended();
         if self.discard || self.is_shut_down() {
             self.stats.dropped(1);
-            span::recycle(span);
+            pool::recycle(span);
             return;
         }
         let len = {
@@ -114,7 +112,7 @@ impl Pipeline {
             if q.len() >= self.capacity {
                 drop(q);
                 self.stats.dropped(1);
-                span::recycle(span);
+                pool::recycle(span);
                 return;
             }
             q.spans.push_back(span);
@@ -180,7 +178,7 @@ impl Pipeline {
                     let batch: Vec<Box<SpanData>> = q.spans.drain(..n).collect();
                     drop(q);
                     let request = encode::request(batch.iter().map(|b| &**b), resource);
-                    span::recycle_all(batch);
+                    pool::recycle_all(batch);
                     match exporter.encode(request) {
                         Ok(body) => (body, n as u64),
                         Err(e) => {
@@ -253,10 +251,7 @@ impl Pipeline {
         while c.flush_completed < ticket {
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::new(
-                    otlp_error_t::OTLP_ERROR_TIMEOUT,
-                    format!("flush did not complete within {} ms", timeout.as_millis()),
-                ));
+                return Err(Error::timeout(format!("flush did not complete within {} ms", timeout.as_millis())));
             }
             c = self.flushed.wait_timeout(c, deadline - now).map_or_else(|e| e.into_inner().0, |(g, _)| g);
         }

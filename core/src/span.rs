@@ -1,0 +1,121 @@
+//! A live span: recorded in memory while it runs, handed to its provider's pipeline when it
+//! ends. Nothing on this path touches the network.
+
+use crate::attributes::Value;
+use crate::context::SpanContext;
+use crate::data::{SpanData, StatusCode};
+use crate::export::processor::Pipeline;
+use crate::pool;
+use crate::util::now_ns;
+use std::sync::Arc;
+
+/// A span started by [`Tracer::start`](crate::Tracer::start).
+///
+/// A span that is not sampled (or whose provider is shut down) does not record: every call
+/// succeeds and does nothing, and its context still propagates. Ending it — explicitly with
+/// [`end`](Span::end) / [`end_at`](Span::end_at), or by dropping it — queues it for export
+/// once; [`discard`](Span::discard) drops it without exporting.
+#[must_use = "a span is exported when it ends; call end() (dropping it also ends it)"]
+pub struct Span {
+    provider_id: u64,
+    /// The record; taken when the span ends or is discarded.
+    data: Option<Box<SpanData>>,
+    /// Where the span goes when it ends; `None` when it does not record.
+    pipeline: Option<Arc<Pipeline>>,
+}
+
+impl Span {
+    pub(crate) fn new(provider_id: u64, data: Box<SpanData>, pipeline: Option<Arc<Pipeline>>) -> Self {
+        Self { provider_id, data: Some(data), pipeline }
+    }
+
+    /// The id of the provider whose tracer started this span.
+    pub fn provider_id(&self) -> u64 {
+        self.provider_id
+    }
+
+    /// Whether the span records (sampled, and its provider not shut down).
+    pub fn is_recording(&self) -> bool {
+        self.pipeline.is_some()
+    }
+
+    /// The span's context (trace id, span id, flags, tracestate), to parent children or to
+    /// inject into outgoing requests.
+    pub fn context(&self) -> SpanContext {
+        self.data.as_ref().map(|d| d.ctx.clone()).unwrap_or_else(SpanContext::invalid)
+    }
+
+    /// Runs `f` on the record of a recording span; a non-recording span ignores the call.
+    fn record(&mut self, f: impl FnOnce(&mut SpanData, &crate::data::SpanLimits)) {
+        if let (Some(p), Some(d)) = (&self.pipeline, self.data.as_deref_mut()) {
+            f(d, &p.limits);
+        }
+    }
+
+    /// Sets an attribute (a key set again replaces its value). Beyond the attribute count
+    /// limit the attribute is counted as dropped; an empty key is ignored (it is invalid per
+    /// OpenTelemetry).
+    pub fn set_attribute(&mut self, key: &str, value: Value<'_>) {
+        self.record(|d, l| d.set_attributes(&[(key, value)], l));
+    }
+
+    /// Sets several attributes in order (as repeated [`set_attribute`](Span::set_attribute)).
+    pub fn set_attributes(&mut self, attributes: &[(&str, Value<'_>)]) {
+        self.record(|d, l| d.set_attributes(attributes, l));
+    }
+
+    /// Adds an event at `time_unix_nano` (`None`: now).
+    pub fn add_event(&mut self, name: &str, time_unix_nano: Option<u64>, attributes: &[(&str, Value<'_>)]) {
+        self.record(|d, l| d.add_event(name, time_unix_nano.unwrap_or_else(now_ns), attributes, l));
+    }
+
+    /// Sets the status: Ok is final, Unset is ignored, `description` only goes with Error.
+    pub fn set_status(&mut self, code: StatusCode, description: &str) {
+        self.record(|d, _| d.set_status(code, description));
+    }
+
+    /// Records an exception: an `exception` event (`exception.type`, `exception.message`,
+    /// `exception.stacktrace`) and status Error with `message` as its description.
+    pub fn record_exception(&mut self, exception_type: Option<&str>, message: &str, stacktrace: Option<&str>) {
+        self.record(|d, l| d.record_exception(exception_type, message, stacktrace, l));
+    }
+
+    /// Renames the span.
+    pub fn update_name(&mut self, name: &str) {
+        self.record(|d, _| d.set_name(name));
+    }
+
+    /// Ends the span now and queues it for export (a full queue drops it, counted).
+    pub fn end(mut self) {
+        self.finish(None);
+    }
+
+    /// Ends the span at `end_unix_nano` (clamped to its start) and queues it for export.
+    pub fn end_at(mut self, end_unix_nano: u64) {
+        self.finish(Some(end_unix_nano));
+    }
+
+    /// Drops the span without exporting it (its provider is gone).
+    pub fn discard(mut self) {
+        if let Some(d) = self.data.take() {
+            pool::recycle(d);
+        }
+    }
+
+    fn finish(&mut self, end_ns: Option<u64>) {
+        let Some(mut data) = self.data.take() else { return };
+        match self.pipeline.take() {
+            Some(pipeline) => {
+                data.end_ns = end_ns.unwrap_or_else(now_ns).max(data.start_ns);
+                pipeline.span_ended(data);
+            }
+            None => pool::recycle(data),
+        }
+    }
+}
+
+impl Drop for Span {
+    fn drop(&mut self) {
+        self.finish(None);
+    }
+}
