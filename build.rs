@@ -6,7 +6,8 @@
 
 #[cfg(any(feature = "header", test))]
 pub fn generate(crate_dir: &std::path::Path) -> Result<cbindgen::Bindings, String> {
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).map_err(|e| format!("cbindgen.toml: {e}"))?;
+    let config =
+        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).map_err(|e| format!("cbindgen.toml: {e}"))?;
     let builder = cbindgen::Builder::new().with_crate(crate_dir).with_config(config);
     builder.generate().map_err(|e| format!("cbindgen could not generate the header: {e}"))
 }

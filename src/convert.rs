@@ -20,9 +20,8 @@ pub fn span_kind(kind: otlp_span_kind_arg) -> Result<SpanKind> {
 
 /// A status code argument (an `otlp_status_code_t` as the integer C passes).
 pub fn status_code(code: otlp_status_code_arg) -> Result<StatusCode> {
-    StatusCode::from_i32(code).ok_or_else(|| {
-        Error::invalid_argument(format!("argument `code` is {code}, not an otlp_status_code_t (0..=2)"))
-    })
+    StatusCode::from_i32(code)
+        .ok_or_else(|| Error::invalid_argument(format!("argument `code` is {code}, not an otlp_status_code_t (0..=2)")))
 }
 
 /// A parent context argument: NULL means none (a root span).

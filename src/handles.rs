@@ -70,15 +70,18 @@ pub fn unregister_provider(handle: usize) -> Result<Arc<ProviderEntry>> {
     Ok(entry)
 }
 
+#[inline]
 pub fn provider(p: *const otlp_tracer_provider_t) -> Result<Arc<ProviderEntry>> {
     PROVIDERS.with(p as usize, |e| e.clone())
 }
 
+#[inline]
 pub fn tracer(p: *const otlp_tracer_t) -> Result<Tracer> {
     TRACERS.with(p as usize, |t| t.clone())
 }
 
 /// A context handle's value (NULL is the caller's business: it means "no parent").
+#[inline]
 pub fn context(p: *const otlp_context_t) -> Result<SpanContext> {
     CONTEXTS.with(p as usize, |c| c.clone())
 }
@@ -91,6 +94,7 @@ pub fn config(p: *const otlp_config_t) -> Result<Config> {
 ///
 /// # Safety
 /// `out` was checked for NULL and is writable.
+#[inline]
 pub unsafe fn publish<T, H>(slab: &Slab<T>, value: T, out: *mut *mut H) -> Result<()> {
     let handle = slab.insert(value)?;
     // SAFETY: per the function contract.

@@ -6,7 +6,6 @@
 
 use std::ffi::c_char;
 
-
 // ---- errors ----
 
 /// Result codes returned by every fallible function of the library.

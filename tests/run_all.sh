@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of the project, in order: the Rust core (unit, C-contract and header-staleness
-# tests), the release build into dist/, then pytest: the C programs (the seed's four and the
+# Every test of the project, in order: the Rust crates (the core's unit and transport tests over
+# its Rust API; the boundary's unit, C-contract, fork and header-staleness tests), clippy, the
+# release build into dist/, then pytest: the C programs (the seed's four and the
 # API suite, static and shared, valgrind) against a real OTLP receiver, the header compiled as
 # C11 and C++17, and the Python binding.
 set -euo pipefail
@@ -10,7 +11,7 @@ echo "==> cargo test"
 cargo test --locked --workspace --exclude otlp-ffi-bench
 if cargo clippy --version >/dev/null 2>&1; then
   echo "==> cargo clippy"
-  cargo clippy --locked -p otlp-ffi --all-targets -- -D warnings
+  cargo clippy --locked -p otlp-ffi -p otlp-ffi-core --all-targets -- -D warnings
 fi
 
 echo "==> ./build_all.sh"

@@ -1,9 +1,14 @@
-//! Per-span cost: the otlp-ffi C API (start + 3 attributes + end, batch export) next to the
-//! same loop on the OpenTelemetry Rust SDK (BatchSpanProcessor + opentelemetry-otlp HTTP),
-//! measured side by side in one process, rounds interleaved, both exporting to the same
-//! in-process OTLP/HTTP sink that decodes every request and counts the spans that arrived.
+//! Per-span cost: the otlp-ffi C API (start + 3 attributes + end, batch export), the same loop
+//! on otlp-ffi's Rust core API (otlp_ffi_core, no C boundary) and on the OpenTelemetry Rust SDK
+//! (BatchSpanProcessor + opentelemetry-otlp HTTP), measured side by side in one process, rounds
+//! interleaved, all exporting to the same in-process OTLP/HTTP sink that decodes every request
+//! and counts the spans that arrived.
 //!
-//!   cargo run --release -p otlp-ffi-bench -- [spans_per_round] [rounds]
+//!   cargo run --release -p otlp-ffi-bench -- [spans_per_round] [rounds] [c|core|sdk]
+//!
+//! A last argument runs that loop alone (with no other provider sharing the process), which is
+//! how its instructions are counted: `valgrind --tool=callgrind --toggle-collect='*ffi_loop*'
+//! target/release/span_cost 20000 1 c` (`*core_loop*` with `core`, `*sdk_loop*` with `sdk`).
 //!
 //! Both pipelines use the OpenTelemetry defaults (queue 2048, batch 512, delay 5 s) unless the
 //! OTEL_BSP_* variables say otherwise, so drops under a tight loop are part of the result.
@@ -12,15 +17,14 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::any_value::Value;
-use otlp_ffi::error::otlp_error_t::OTLP_OK;
-use otlp_ffi::provider::{otlp_init, otlp_tracer_provider_free, otlp_tracer_provider_shutdown};
-use otlp_ffi::span::{
-    otlp_span_create, otlp_span_end, otlp_span_set_attribute_bool, otlp_span_set_attribute_int,
-    otlp_span_set_attribute_string,
+use opentelemetry_proto::tonic::common::v1::any_value::Value as ProtoValue;
+use otlp_ffi::otlp_error_t::OTLP_OK;
+use otlp_ffi::{
+    otlp_get_tracer, otlp_init, otlp_span_create, otlp_span_end, otlp_span_set_attribute_bool,
+    otlp_span_set_attribute_int, otlp_span_set_attribute_string, otlp_stats_t, otlp_tracer_provider_free,
+    otlp_tracer_provider_get_stats, otlp_tracer_provider_shutdown,
 };
-use otlp_ffi::stats::{otlp_stats_t, otlp_tracer_provider_get_stats};
-use otlp_ffi::tracer::otlp_get_tracer;
+use otlp_ffi_core::{Settings, StartOptions, TracerProvider, Value};
 use prost::Message;
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -82,7 +86,7 @@ fn serve(stream: TcpStream, counts: Counts) {
                     .find(|a| a.key == "service.name")
                     .and_then(|a| a.value.as_ref()?.value.as_ref())
                     .map(|v| match v {
-                        Value::StringValue(s) => s.clone(),
+                        ProtoValue::StringValue(s) => s.clone(),
                         other => format!("{other:?}"),
                     })
                     .unwrap_or_default();
@@ -113,6 +117,20 @@ fn ffi_loop(tracer: *mut otlp_ffi::otlp_tracer_t, n: usize) -> f64 {
     t0.elapsed().as_nanos() as f64 / n as f64
 }
 
+/// The same loop on otlp-ffi's Rust core API (`--toggle-collect='*core_loop*'`).
+#[inline(never)]
+fn core_loop(tracer: &otlp_ffi_core::Tracer, n: usize) -> f64 {
+    let t0 = Instant::now();
+    for i in 0..n {
+        let mut span = tracer.start("GET /api/orders", StartOptions::default());
+        span.set_attribute("http.method", Value::Str("GET"));
+        span.set_attribute("http.status_code", Value::Int(i as i64));
+        span.set_attribute("cache.hit", Value::Bool(i % 2 == 0));
+        span.end();
+    }
+    t0.elapsed().as_nanos() as f64 / n as f64
+}
+
 /// The same loop on the OpenTelemetry Rust SDK (`--toggle-collect='*sdk_loop*'`).
 #[inline(never)]
 fn sdk_loop(tracer: &opentelemetry_sdk::trace::SdkTracer, n: usize) -> f64 {
@@ -129,13 +147,15 @@ fn sdk_loop(tracer: &opentelemetry_sdk::trace::SdkTracer, n: usize) -> f64 {
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let n = args.first().copied().unwrap_or(20_000);
     let rounds = args.get(1).copied().unwrap_or(7);
+    let only = std::env::args().skip(1).find(|a| a.parse::<usize>().is_err());
+    let runs = |which: &str| only.as_deref().is_none_or(|o| o == which);
     let (url, counts) = start_sink();
 
     // otlp-ffi through its C ABI.
@@ -147,6 +167,12 @@ fn main() {
         assert_eq!(otlp_get_tracer(provider, &mut tracer), OTLP_OK);
     }
     let ffi_round = || ffi_loop(tracer, n);
+
+    // otlp-ffi's core, no C boundary.
+    let settings = Settings::from_env(Some(&url), Some("bench-rust-core")).expect("settings");
+    let core = TracerProvider::new(Settings { sdk_disabled: !runs("core"), ..settings }).expect("core provider");
+    let core_tracer = core.tracer();
+    let core_round = || core_loop(&core_tracer, n);
 
     // The OpenTelemetry Rust SDK directly.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -163,12 +189,23 @@ fn main() {
     let sdk_round = || sdk_loop(&sdk_tracer, n);
 
     // Warm up both, then interleave rounds so machine noise hits both alike.
-    ffi_round();
-    sdk_round();
-    let (mut ffi, mut rs) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        ffi.push(ffi_round());
-        rs.push(sdk_round());
+    let (mut ffi, mut cr, mut rs) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..=rounds {
+        // Round 0 warms up.
+        let keep = |v: &mut Vec<f64>, ns: f64| {
+            if round > 0 {
+                v.push(ns)
+            }
+        };
+        if runs("c") {
+            keep(&mut ffi, ffi_round());
+        }
+        if runs("core") {
+            keep(&mut cr, core_round());
+        }
+        if runs("sdk") {
+            keep(&mut rs, sdk_round());
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     let total = (n * (rounds + 1)) as u64;
@@ -180,23 +217,32 @@ fn main() {
         println!("otlp-ffi shutdown: {code:?}");
         otlp_tracer_provider_free(provider);
     }
+    let core_shutdown = core.shutdown(Duration::from_secs(30));
+    let core_stats = core.stats();
+    println!("otlp-ffi core shutdown: {core_shutdown:?}");
     let sdk_shutdown = sdk.shutdown();
     println!("rust sdk shutdown: {sdk_shutdown:?}");
     std::thread::sleep(Duration::from_millis(200));
     let got = counts.lock().expect("lock").clone();
     let ffi_rx = got.get("bench-c-api").copied().unwrap_or(0);
+    let core_rx = got.get("bench-rust-core").copied().unwrap_or(0);
     let sdk_rx = got.get("bench-rust-sdk").copied().unwrap_or(0);
 
-    let (mf, ms) = (median(ffi.clone()), median(rs.clone()));
+    let (mf, mc, ms) = (median(ffi.clone()), median(cr.clone()), median(rs.clone()));
     println!(
         "spans per round: {n}, rounds: {rounds} (+1 warm-up), loop: start + 3 attributes (string, int, bool) + end"
     );
     println!("otlp-ffi C API : median {mf:7.0} ns/span  rounds {ffi:.0?}");
+    println!("otlp-ffi core  : median {mc:7.0} ns/span  rounds {cr:.0?}");
     println!("Rust SDK       : median {ms:7.0} ns/span  rounds {rs:.0?}");
-    println!("ratio Rust SDK / otlp-ffi: {:.2}x", ms / mf);
+    println!("ratio Rust SDK / otlp-ffi C API: {:.2}x, Rust SDK / otlp-ffi core: {:.2}x", ms / mf, ms / mc);
     println!(
         "otlp-ffi: ended {} exported {} dropped {} (receiver got {ffi_rx} of {total})",
         stats.spans_ended, stats.spans_exported, stats.spans_dropped
+    );
+    println!(
+        "otlp-ffi core: ended {} exported {} dropped {} (receiver got {core_rx} of {total})",
+        core_stats.spans_ended, core_stats.spans_exported, core_stats.spans_dropped
     );
     println!("Rust SDK: receiver got {sdk_rx} of {total} (dropped {})", total - sdk_rx.min(total));
 }

@@ -130,11 +130,9 @@ impl AttrList {
     }
 
     /// Sets `key`, replacing an earlier value of the same key; beyond `limit.count` distinct
-    /// keys the attribute is counted as dropped. An empty key is ignored.
+    /// keys the attribute is counted as dropped. Keys are not empty (OpenTelemetry requires it;
+    /// the C boundary rejects an empty key with an error).
     pub fn set(&mut self, arena: &mut Arena, key: &str, value: &Value<'_>, limit: Limit) {
-        if key.is_empty() {
-            return; // invalid per OpenTelemetry; the C boundary rejects it with an error first
-        }
         if let Some(i) = self.entries.iter().position(|(k, _)| arena.bytes(*k) == key.as_bytes()) {
             let v = Self::store(arena, value, limit);
             if let Some(entry) = self.entries.get_mut(i) {

@@ -182,6 +182,10 @@ impl SpanData {
         self.name = self.arena.intern(name);
     }
 
+    pub fn set_attribute(&mut self, key: &str, value: &Value<'_>, limits: &SpanLimits) {
+        self.attributes.set(&mut self.arena, key, value, limits.attrs());
+    }
+
     pub fn set_attributes(&mut self, attrs: &[(&str, Value<'_>)], limits: &SpanLimits) {
         self.attributes.set_all(&mut self.arena, attrs, limits.attrs());
     }

@@ -35,6 +35,7 @@ fn next_u64() -> u64 {
 }
 
 /// A new non-zero span id.
+#[inline]
 pub fn new_span_id() -> [u8; 8] {
     loop {
         let v = next_u64();
@@ -44,6 +45,7 @@ pub fn new_span_id() -> [u8; 8] {
     }
 }
 
+#[inline]
 /// A new trace id (its lower 8 bytes are random and non-zero, as W3C level 2 expects).
 pub fn new_trace_id() -> [u8; 16] {
     let mut id = [0u8; 16];

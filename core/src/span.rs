@@ -46,6 +46,7 @@ impl Span {
     }
 
     /// Runs `f` on the record of a recording span; a non-recording span ignores the call.
+    #[inline]
     fn record(&mut self, f: impl FnOnce(&mut SpanData, &crate::data::SpanLimits)) {
         if let (Some(p), Some(d)) = (&self.pipeline, self.data.as_deref_mut()) {
             f(d, &p.limits);
@@ -53,10 +54,10 @@ impl Span {
     }
 
     /// Sets an attribute (a key set again replaces its value). Beyond the attribute count
-    /// limit the attribute is counted as dropped; an empty key is ignored (it is invalid per
-    /// OpenTelemetry).
+    /// limit the attribute is counted as dropped. `key` must not be empty (OpenTelemetry).
+    #[inline]
     pub fn set_attribute(&mut self, key: &str, value: Value<'_>) {
-        self.record(|d, l| d.set_attributes(&[(key, value)], l));
+        self.record(|d, l| d.set_attribute(key, &value, l));
     }
 
     /// Sets several attributes in order (as repeated [`set_attribute`](Span::set_attribute)).

@@ -17,11 +17,11 @@ fn console_child() {
         return;
     }
     let p = init(&[("OTEL_TRACES_EXPORTER", "console"), ("OTEL_SERVICE_NAME", "console demo")]);
-    let n = record_span_set(p);
-    flush(p, 10_000).unwrap();
-    let s = stats(p);
+    let n = record_span_set(&p);
+    p.force_flush(FLUSH).unwrap();
+    let s = p.stats();
     assert_eq!((s.spans_exported, s.spans_dropped, s.export_failures), (n, 0, 0), "{s:?}");
-    free(p);
+    drop(p);
 }
 
 #[test]
@@ -70,11 +70,11 @@ fn console_prints_one_readable_line_per_span() {
 fn none_exports_nothing_and_counts_spans_as_dropped() {
     let receiver = HttpReceiver::start();
     let p = init(&[("OTEL_TRACES_EXPORTER", "none"), ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint("http"))]);
-    let n = record_span_set(p);
-    flush(p, 10_000).unwrap();
-    let s = stats(p);
+    let n = record_span_set(&p);
+    p.force_flush(FLUSH).unwrap();
+    let s = p.stats();
     assert_eq!((s.spans_started, s.spans_ended), (n, n), "spans still record: {s:?}");
     assert_eq!((s.spans_exported, s.spans_dropped, s.export_failures), (0, n, 0), "{s:?}");
-    free(p);
+    drop(p);
     assert!(receiver.requests().is_empty(), "nothing was sent");
 }

@@ -29,11 +29,11 @@ fn export_over(protocol: &str, gzip: bool) -> Vec<ExportTraceServiceRequest> {
         let mut settings = common.to_vec();
         settings.push(("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint));
         let p = init(&settings);
-        let n = record_span_set(p);
-        flush(p, 10_000).unwrap_or_else(|e| panic!("{protocol} gzip={gzip}: {e:?}"));
-        let s = stats(p);
+        let n = record_span_set(&p);
+        p.force_flush(FLUSH).unwrap_or_else(|e| panic!("{protocol} gzip={gzip}: {e:?}"));
+        let s = p.stats();
         assert_eq!((s.spans_ended, s.spans_exported, s.spans_dropped, s.export_failures), (n, n, 0, 0), "{s:?}");
-        free(p);
+        drop(p);
     };
     if protocol == "grpc" {
         let receiver = GrpcReceiver::start(true, None);
@@ -188,12 +188,13 @@ fn grpc_gzip_really_compresses() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
     ]);
-    record_span(p, "compressed");
-    let (_, message) = flush(p, 10_000).unwrap_err();
+    record_span(&p, "compressed");
+    let e = p.force_flush(FLUSH).unwrap_err();
+    let message = e.message();
     assert!(message.contains("UNIMPLEMENTED") && message.contains("gzip"), "{message}");
-    let s = stats(p);
+    let s = p.stats();
     assert_eq!((s.spans_exported, s.spans_dropped, s.export_failures), (0, 1, 1), "UNIMPLEMENTED is final: {s:?}");
-    free(p);
+    drop(p);
 }
 
 #[test]
@@ -210,9 +211,9 @@ fn grpc_endpoint_is_used_as_given_and_traces_keys_win() {
         ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-only=traces"),
         ("OTEL_EXPORTER_OTLP_HEADERS", "x-only=general"),
     ]);
-    record_span(p, "as-given");
-    flush(p, 10_000).unwrap();
-    free(p);
+    record_span(&p, "as-given");
+    p.force_flush(FLUSH).unwrap();
+    drop(p);
     let requests = receiver.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].metadata.get("x-only").unwrap(), "traces");

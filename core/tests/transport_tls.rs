@@ -2,12 +2,12 @@
 //! (rcgen): verification succeeds with OTEL_EXPORTER_OTLP_CERTIFICATE naming the CA and fails
 //! without it (export failure counted, a clear error); mTLS receivers require the client
 //! identity (OTEL_EXPORTER_OTLP_CLIENT_KEY / _CLIENT_CERTIFICATE); the same over gRPC; bad
-//! TLS files fail otlp_init_with_config with OTLP_ERROR_INITIALIZATION_FAILED.
+//! TLS files fail TracerProvider::new with ErrorKind::InitializationFailed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod transport_support;
 
-use otlp_ffi::error::otlp_error_t;
+use otlp_ffi_core::ErrorKind;
 use transport_support::*;
 
 #[test]
@@ -22,34 +22,35 @@ fn https_verifies_with_the_custom_ca_and_fails_without_it() {
             ("OTEL_EXPORTER_OTLP_CERTIFICATE", Pki::path(&pki.ca)),
             ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
         ]);
-        record_span(p, "trusted");
-        flush(p, 10_000).unwrap_or_else(|e| panic!("{protocol}: {e:?}"));
-        let s = stats(p);
+        record_span(&p, "trusted");
+        p.force_flush(FLUSH).unwrap_or_else(|e| panic!("{protocol}: {e:?}"));
+        let s = p.stats();
         assert_eq!((s.spans_exported, s.export_failures), (1, 0), "{protocol}");
-        free(p);
+        drop(p);
     }
     assert_eq!(receiver.requests().len(), 2);
 
     // Without the CA only the system roots are trusted: the test CA is not among them.
     match try_init(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]) {
         Ok(p) => {
-            record_span(p, "untrusted");
-            let (code, message) = flush(p, 10_000).unwrap_err();
-            assert_eq!(code, otlp_error_t::OTLP_ERROR_EXPORT_FAILED);
+            record_span(&p, "untrusted");
+            let e = p.force_flush(FLUSH).unwrap_err();
+            let message = e.message();
+            assert_eq!(e.kind(), ErrorKind::ExportFailed);
             assert!(
                 message.contains("invalid peer certificate: UnknownIssuer")
                     && message.contains("OTEL_EXPORTER_OTLP_CERTIFICATE names the CA to trust"),
                 "a clear error: {message}"
             );
-            let s = stats(p);
+            let s = p.stats();
             assert_eq!(s.spans_exported, 0);
             assert_eq!(s.export_failures, 1, "no immediate retry of an untrusted certificate: {s:?}");
-            free(p);
+            drop(p);
         }
         // A machine without a system CA store: init says so instead.
-        Err((code, message)) => {
-            assert_eq!(code, otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED);
-            assert!(message.contains("CA certificates"), "{message}");
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::InitializationFailed);
+            assert!(e.message().contains("CA certificates"), "{}", e.message());
         }
     }
     assert_eq!(receiver.requests().len(), 2, "nothing reached the receiver without trust");
@@ -58,10 +59,11 @@ fn https_verifies_with_the_custom_ca_and_fails_without_it() {
     let other = Pki::generate("tls-other-ca");
     let p =
         init(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_EXPORTER_OTLP_CERTIFICATE", Pki::path(&other.ca))]);
-    record_span(p, "wrong ca");
-    let (_, message) = flush(p, 10_000).unwrap_err();
+    record_span(&p, "wrong ca");
+    let e = p.force_flush(FLUSH).unwrap_err();
+    let message = e.message();
     assert!(message.contains("UnknownIssuer") || message.contains("BadSignature"), "{message}");
-    free(p);
+    drop(p);
 }
 
 #[test]
@@ -75,20 +77,21 @@ fn mtls_needs_the_client_identity() {
         ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", Pki::path(&pki.client_key)),
         ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", Pki::path(&pki.client_cert)),
     ]);
-    record_span(p, "mutual");
-    flush(p, 10_000).unwrap();
-    assert_eq!(stats(p).spans_exported, 1);
-    free(p);
+    record_span(&p, "mutual");
+    p.force_flush(FLUSH).unwrap();
+    assert_eq!(p.stats().spans_exported, 1);
+    drop(p);
     assert_eq!(receiver.requests().len(), 1);
 
     let p = init(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_EXPORTER_OTLP_CERTIFICATE", Pki::path(&pki.ca))]);
-    record_span(p, "anonymous");
-    let (code, message) = flush(p, 10_000).unwrap_err();
-    assert_eq!(code, otlp_error_t::OTLP_ERROR_EXPORT_FAILED, "{message}");
+    record_span(&p, "anonymous");
+    let e = p.force_flush(FLUSH).unwrap_err();
+    let message = e.message();
+    assert_eq!(e.kind(), ErrorKind::ExportFailed, "{message}");
     assert!(message.contains("CertificateRequired") && message.contains("client certificate"), "{message}");
-    let s = stats(p);
+    let s = p.stats();
     assert!(s.spans_exported == 0 && s.export_failures >= 1, "{s:?}");
-    free(p);
+    drop(p);
     assert_eq!(receiver.requests().len(), 1, "the receiver refused the client without a certificate");
 }
 
@@ -106,10 +109,10 @@ fn grpc_over_tls_and_mtls() {
         ("OTEL_EXPORTER_OTLP_CLIENT_KEY", Pki::path(&pki.client_key)),
         ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", Pki::path(&pki.client_cert)),
     ]);
-    let n = record_span_set(p);
-    flush(p, 10_000).unwrap();
-    assert_eq!(stats(p).spans_exported, n);
-    free(p);
+    let n = record_span_set(&p);
+    p.force_flush(FLUSH).unwrap();
+    assert_eq!(p.stats().spans_exported, n);
+    drop(p);
     let requests = receiver.requests();
     assert_eq!(requests[0].metadata.get("authorization").unwrap(), "Bearer t0ken");
     assert_eq!(normalize(&requests.into_iter().map(|r| r.message).collect::<Vec<_>>()).len(), 3);
@@ -120,18 +123,19 @@ fn grpc_over_tls_and_mtls() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", Pki::path(&pki.ca)),
     ]);
-    record_span(p, "anonymous");
-    let (code, _) = flush(p, 10_000).unwrap_err();
-    assert_eq!(code, otlp_error_t::OTLP_ERROR_EXPORT_FAILED);
-    assert!(stats(p).export_failures >= 1);
-    free(p);
+    record_span(&p, "anonymous");
+    let e = p.force_flush(FLUSH).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ExportFailed);
+    assert!(p.stats().export_failures >= 1);
+    drop(p);
 
     // Without the CA the server is not trusted.
     let p = init(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
-    record_span(p, "untrusted");
-    let (_, message) = flush(p, 10_000).unwrap_err();
+    record_span(&p, "untrusted");
+    let e = p.force_flush(FLUSH).unwrap_err();
+    let message = e.message();
     assert!(message.contains("UnknownIssuer"), "{message}");
-    free(p);
+    drop(p);
 }
 
 #[test]
@@ -156,11 +160,13 @@ fn bad_tls_files_fail_init_with_a_clear_message() {
         (&[("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", Pki::path(&pki.client_cert))], "needs both"),
     ];
     for (settings, expected) in cases {
-        // otlp_config_set only checks the syntax (inside try_init); init reads the files.
+        // Config::set only checks the syntax (inside try_init); TracerProvider::new reads the files.
         let mut all = vec![("OTEL_EXPORTER_OTLP_ENDPOINT", "https://127.0.0.1:1")];
         all.extend_from_slice(settings);
-        let (code, message) = try_init(&all).map(free).unwrap_err();
-        assert_eq!(code, otlp_error_t::OTLP_ERROR_INITIALIZATION_FAILED, "{message}");
-        assert!(message.starts_with("OTLP_ERROR_INITIALIZATION_FAILED") && message.contains(expected), "{message}");
+        let e = try_init(&all).map(drop).unwrap_err();
+        let message = e.message();
+        // The C boundary prefixes the message with the code's name; here the kind says it.
+        assert_eq!(e.kind(), ErrorKind::InitializationFailed, "{message}");
+        assert!(message.contains(expected), "{message}");
     }
 }

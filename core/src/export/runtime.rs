@@ -47,9 +47,7 @@ impl RuntimeRef {
                     .thread_name("otlp-ffi-export")
                     .enable_all()
                     .build()
-                    .map_err(|e| {
-                        Error::initialization_failed(format!("cannot start the export runtime: {e}"))
-                    })?;
+                    .map_err(|e| Error::initialization_failed(format!("cannot start the export runtime: {e}")))?;
                 let h = rt.handle().clone();
                 shared.runtime = Some(rt);
                 shared.generation = fork::generation();

@@ -1,6 +1,7 @@
 //! Shared by the tests/transport_*.rs files: real OTLP receivers on 127.0.0.1:0 (an HTTP/1.1
 //! server decoding protobuf and JSON, gunzipping; a tonic gRPC TraceService; both optionally
-//! over TLS), certificates generated with rcgen, and helpers that drive the C API.
+//! over TLS), certificates generated with rcgen, and helpers that drive the core's Rust API
+//! (`Config` / `Settings` / `TracerProvider`, no environment involved).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use bytes::Bytes;
@@ -10,69 +11,36 @@ use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use otlp_ffi::config::{otlp_config_free, otlp_config_new, otlp_config_set};
-use otlp_ffi::context::{otlp_context_extract, otlp_context_free};
-use otlp_ffi::error::{otlp_error_t, otlp_get_last_error};
-use otlp_ffi::provider::{otlp_init_with_config, otlp_tracer_provider_force_flush, otlp_tracer_provider_free};
-use otlp_ffi::span::*;
-use otlp_ffi::stats::{otlp_stats_t, otlp_tracer_provider_get_stats};
-use otlp_ffi::tracer::otlp_get_tracer;
-use otlp_ffi::{otlp_context_t, otlp_tracer_provider_t};
+use otlp_ffi_core::{Config, Error, Settings, SpanKind, StartOptions, StatusCode, TracerProvider, Value};
 use prost::Message;
 use std::collections::{HashMap, VecDeque};
-use std::ffi::{CStr, CString};
 use std::io::Read as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::ptr::{null, null_mut};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const OK: otlp_error_t = otlp_error_t::OTLP_OK;
+/// The bound of every `force_flush` in these tests.
+pub const FLUSH: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------------
-// The C API
+// The core's API
 
-pub fn last_error() -> String {
-    unsafe { CStr::from_ptr(otlp_get_last_error()) }.to_string_lossy().into_owned()
-}
-
-/// A provider from `otlp_config_set` pairs (no environment involved), or the init error.
-pub fn try_init(settings: &[(&str, &str)]) -> Result<*mut otlp_tracer_provider_t, (otlp_error_t, String)> {
-    let mut cfg = null_mut();
-    assert_eq!(unsafe { otlp_config_new(&mut cfg) }, OK);
+/// A provider from `Config::set` pairs (no environment involved), or the error creating it.
+pub fn try_init(settings: &[(&str, &str)]) -> Result<TracerProvider, Error> {
+    let mut config = Config::default();
     for (k, v) in settings {
-        let (k, v) = (CString::new(*k).unwrap(), CString::new(*v).unwrap());
-        assert_eq!(unsafe { otlp_config_set(cfg, k.as_ptr(), v.as_ptr()) }, OK, "{k:?}: {}", last_error());
+        config.set(k, v).unwrap_or_else(|e| panic!("{k}={v}: {e}"));
     }
-    let mut p = null_mut();
-    let rc = unsafe { otlp_init_with_config(cfg, &mut p) };
-    let outcome = if rc == OK { Ok(p) } else { Err((rc, last_error())) };
-    unsafe { otlp_config_free(cfg) };
-    outcome
+    TracerProvider::new(Settings::resolve(None, None, &config, &|_| None)?)
 }
 
-pub fn init(settings: &[(&str, &str)]) -> *mut otlp_tracer_provider_t {
-    try_init(settings).unwrap_or_else(|(rc, msg)| panic!("otlp_init_with_config: {rc:?}: {msg}"))
-}
-
-pub fn flush(p: *mut otlp_tracer_provider_t, timeout_ms: u32) -> Result<(), (otlp_error_t, String)> {
-    let rc = unsafe { otlp_tracer_provider_force_flush(p, timeout_ms) };
-    if rc == OK { Ok(()) } else { Err((rc, last_error())) }
-}
-
-pub fn stats(p: *mut otlp_tracer_provider_t) -> otlp_stats_t {
-    let mut s = otlp_stats_t::default();
-    assert_eq!(unsafe { otlp_tracer_provider_get_stats(p, &mut s) }, OK);
-    s
-}
-
-pub fn free(p: *mut otlp_tracer_provider_t) {
-    unsafe { otlp_tracer_provider_free(p) };
+pub fn init(settings: &[(&str, &str)]) -> TracerProvider {
+    try_init(settings).unwrap_or_else(|e| panic!("TracerProvider::new: {:?}: {}", e.kind(), e.message()))
 }
 
 /// The remote parent of the span set: trace 4bf9..., span 00f067aa0ba902b7.
-pub const TRACEPARENT: &CStr = c"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 pub const REMOTE_TRACE_ID: [u8; 16] =
     [0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36];
 pub const REMOTE_SPAN_ID: [u8; 8] = [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7];
@@ -82,55 +50,40 @@ pub const BIG_INT: i64 = 9_007_199_254_740_993;
 /// Records the span set every transport test sends: a SERVER span under a remote parent with
 /// string, int, bool and double attributes, an exception event and an ERROR status; a CLIENT
 /// child of it with OK status; and a root INTERNAL span. Returns the number of spans (3).
-pub fn record_span_set(p: *mut otlp_tracer_provider_t) -> u64 {
-    unsafe {
-        let mut tracer = null_mut();
-        assert_eq!(otlp_get_tracer(p, &mut tracer), OK);
-        let mut remote: *mut otlp_context_t = null_mut();
-        assert_eq!(otlp_context_extract(TRACEPARENT.as_ptr(), &mut remote), OK);
+pub fn record_span_set(p: &TracerProvider) -> u64 {
+    let tracer = p.tracer();
+    let remote = otlp_ffi_core::context::extract(TRACEPARENT, None).unwrap();
 
-        let mut server = null_mut();
-        assert_eq!(otlp_span_start(tracer, c"GET /orders/{id}".as_ptr(), 2, remote, &mut server), OK);
-        otlp_context_free(remote);
-        assert_eq!(otlp_span_set_attribute_string(server, c"http.method".as_ptr(), c"GET".as_ptr()), OK);
-        assert_eq!(otlp_span_set_attribute_string(server, c"note".as_ptr(), c"h\xc3\xa9llo \"q\"\n".as_ptr()), OK);
-        assert_eq!(otlp_span_set_attribute_int(server, c"http.status_code".as_ptr(), 503), OK);
-        assert_eq!(otlp_span_set_attribute_int(server, c"big".as_ptr(), BIG_INT), OK);
-        assert_eq!(otlp_span_set_attribute_int(server, c"negative".as_ptr(), -42), OK);
-        assert_eq!(otlp_span_set_attribute_bool(server, c"cache.hit".as_ptr(), true), OK);
-        assert_eq!(otlp_span_set_attribute_double(server, c"ratio".as_ptr(), 0.25), OK);
-        assert_eq!(otlp_span_add_event(server, c"cache.miss".as_ptr()), OK);
-        assert_eq!(otlp_span_record_error(server, c"connection reset".as_ptr()), OK);
+    let mut server = tracer
+        .start("GET /orders/{id}", StartOptions { kind: SpanKind::Server, parent: Some(remote), ..Default::default() });
+    server.set_attribute("http.method", Value::Str("GET"));
+    server.set_attribute("note", Value::Str("h\u{e9}llo \"q\"\n"));
+    server.set_attribute("http.status_code", Value::Int(503));
+    server.set_attribute("big", Value::Int(BIG_INT));
+    server.set_attribute("negative", Value::Int(-42));
+    server.set_attribute("cache.hit", Value::Bool(true));
+    server.set_attribute("ratio", Value::Double(0.25));
+    server.add_event("cache.miss", None, &[]);
+    server.record_exception(None, "connection reset", None);
 
-        let mut ctx: *mut otlp_context_t = null_mut();
-        assert_eq!(otlp_span_get_context(server, &mut ctx), OK);
-        let mut client = null_mut();
-        assert_eq!(otlp_span_start(tracer, c"SELECT orders".as_ptr(), 3, ctx, &mut client), OK);
-        otlp_context_free(ctx);
-        assert_eq!(otlp_span_set_attribute_string(client, c"db.system".as_ptr(), c"postgresql".as_ptr()), OK);
-        assert_eq!(otlp_span_set_attribute_bool(client, c"db.cached".as_ptr(), false), OK);
-        assert_eq!(otlp_span_set_status(client, 1, c"".as_ptr()), OK);
-        otlp_span_end(client);
-        otlp_span_end(server);
+    let parent = Some(server.context());
+    let mut client =
+        tracer.start("SELECT orders", StartOptions { kind: SpanKind::Client, parent, ..Default::default() });
+    client.set_attribute("db.system", Value::Str("postgresql"));
+    client.set_attribute("db.cached", Value::Bool(false));
+    client.set_status(StatusCode::Ok, "");
+    client.end();
+    server.end();
 
-        let mut root = null_mut();
-        assert_eq!(otlp_span_start(tracer, c"background job".as_ptr(), 1, null(), &mut root), OK);
-        assert_eq!(otlp_span_set_attribute_double(root, c"load".as_ptr(), -1.5e-3), OK);
-        otlp_span_end(root);
-    }
+    let mut root = tracer.start("background job", StartOptions { kind: SpanKind::Internal, ..Default::default() });
+    root.set_attribute("load", Value::Double(-1.5e-3));
+    root.end();
     3
 }
 
 /// One span (root, INTERNAL) named `name`.
-pub fn record_span(p: *mut otlp_tracer_provider_t, name: &str) {
-    let name = CString::new(name).unwrap();
-    unsafe {
-        let mut tracer = null_mut();
-        assert_eq!(otlp_get_tracer(p, &mut tracer), OK);
-        let mut s = null_mut();
-        assert_eq!(otlp_span_start(tracer, name.as_ptr(), 1, null(), &mut s), OK);
-        otlp_span_end(s);
-    }
+pub fn record_span(p: &TracerProvider, name: &str) {
+    p.tracer().start(name, StartOptions { kind: SpanKind::Internal, ..Default::default() }).end();
 }
 
 /// Every span of `requests` with its resource and scope, sorted by name, with the values that
@@ -586,7 +539,7 @@ impl Drop for GrpcReceiver {
 
 // google.rpc.Status / RetryInfo, to build `grpc-status-details-bin` in tests: the library's
 // own message definitions (the tonic server encodes the rest of the exchange independently).
-pub use otlp_ffi::export::grpc::{ProtoAny, ProtoDuration, RetryInfo, RpcStatus};
+pub use otlp_ffi_core::export::otlp::{ProtoAny, ProtoDuration, RetryInfo, RpcStatus};
 
 /// RESOURCE_EXHAUSTED, with a RetryInfo asking for `delay` when given.
 pub fn resource_exhausted(delay: Option<Duration>) -> tonic::Status {
