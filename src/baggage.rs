@@ -5,7 +5,7 @@
 //! (`;k=v` metadata) are kept verbatim. Limits follow W3C Baggage: at most 180 members, and an
 //! injected header never exceeds 8192 bytes (members that would push it over are left out).
 
-use crate::boundary::{arg_str, check_ptr, write_c_string, write_out};
+use crate::boundary::{arg_str, check_ptr, key_value, write_c_string, write_out};
 use crate::handles::{self, BAGGAGES};
 use crate::types::{otlp_baggage_t, otlp_error_t};
 use otlp_ffi_core::Baggage;
@@ -53,8 +53,7 @@ pub unsafe extern "C" fn otlp_baggage_set(
 ) -> otlp_error_t {
     ffi_result!({
         check_ptr(baggage, "baggage")?;
-        let key = unsafe { arg_str(key, "key") }?;
-        let value = unsafe { arg_str(value, "value") }?;
+        let (key, value) = unsafe { key_value(key, value) }?;
         Ok(BAGGAGES.with(baggage as usize, |b| b.set(key, value))??)
     })
 }

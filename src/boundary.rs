@@ -87,6 +87,14 @@ pub unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
     unsafe { c_str(ptr) }.map_err(|f| f.error(name))
 }
 
+/// The `key` and `value` string arguments of a setter (`otlp_config_set`, `otlp_baggage_set`...).
+///
+/// # Safety
+/// As for [`arg_str`], for both pointers.
+pub unsafe fn key_value<'a>(key: *const c_char, value: *const c_char) -> Result<(&'a str, &'a str), Error> {
+    Ok((unsafe { arg_str(key, "key") }?, unsafe { arg_str(value, "value") }?))
+}
+
 /// Like [`arg_str`], but NULL is allowed and means "absent".
 ///
 /// # Safety

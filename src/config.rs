@@ -1,7 +1,7 @@
 //! Configuration objects (header section "config"): `otlp_config_t` over the core's `Config`
 //! (OTEL_* keys set from code, resource attributes).
 
-use crate::boundary::{arg_str, check_ptr};
+use crate::boundary::{check_ptr, key_value};
 use crate::error::Error;
 use crate::handles::{self, CONFIGS};
 use crate::types::{otlp_config_t, otlp_error_t};
@@ -35,8 +35,7 @@ pub unsafe extern "C" fn otlp_config_set(
 ) -> otlp_error_t {
     ffi_result!({
         check_ptr(config, "config")?;
-        let key = unsafe { arg_str(key, "key") }?;
-        let value = unsafe { arg_str(value, "value") }?;
+        let (key, value) = unsafe { key_value(key, value) }?;
         Ok(CONFIGS.with(config as usize, |c| c.set(key, value))??)
     })
 }
@@ -56,8 +55,7 @@ pub unsafe extern "C" fn otlp_config_add_resource_attribute(
 ) -> otlp_error_t {
     ffi_result!({
         check_ptr(config, "config")?;
-        let key = unsafe { arg_str(key, "key") }?;
-        let value = unsafe { arg_str(value, "value") }?;
+        let (key, value) = unsafe { key_value(key, value) }?;
         if key.is_empty() {
             return Err(Error::invalid_argument("argument `key` is empty"));
         }
