@@ -66,21 +66,21 @@ AttributeValue = Union[str, bool, int, float, Sequence[str], Sequence[bool], Seq
 
 
 class SpanKind(enum.IntEnum):
-    """The role of a span (``otlp_span_kind_t``)."""
+    """The role of a span (``otlp_span_kind_t``; values from the raw layer's table)."""
 
-    INTERNAL = 1
-    SERVER = 2
-    CLIENT = 3
-    PRODUCER = 4
-    CONSUMER = 5
+    INTERNAL = _raw.OTLP_SPAN_KIND_INTERNAL
+    SERVER = _raw.OTLP_SPAN_KIND_SERVER
+    CLIENT = _raw.OTLP_SPAN_KIND_CLIENT
+    PRODUCER = _raw.OTLP_SPAN_KIND_PRODUCER
+    CONSUMER = _raw.OTLP_SPAN_KIND_CONSUMER
 
 
 class StatusCode(enum.IntEnum):
-    """Span status (``otlp_status_code_t``)."""
+    """Span status (``otlp_status_code_t``; values from the raw layer's table)."""
 
-    UNSET = 0
-    OK = 1
-    ERROR = 2
+    UNSET = _raw.OTLP_STATUS_UNSET
+    OK = _raw.OTLP_STATUS_OK
+    ERROR = _raw.OTLP_STATUS_ERROR
 
 
 @dataclass(frozen=True)
