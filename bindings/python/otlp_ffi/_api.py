@@ -217,46 +217,12 @@ def _addr(b: bytes) -> int:
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
 
-# One otlp_attribute_t: key pointer, 4-byte type tag, padding, value union (8 bytes used by the
-# scalars, 16 by an otlp_array_t {items, len}). The formats are derived from the ctypes layout
-# (itself checked against the C compiler by the tests).
-_ATTR = _raw.otlp_attribute_t
-_ATTR_SIZE = ctypes.sizeof(_ATTR)
-if _ATTR.key.offset != 0 or _ATTR.type.offset != 8 or _ATTR.value.offset != 16 or \
-        _ATTR_SIZE < 24:  # pragma: no cover - exotic ABI
-    raise ImportError("otlp_ffi: unexpected otlp_attribute_t layout on this platform")
-_TAIL = _ATTR_SIZE - 16  # size of the value union
-# Pointers, sizes and timestamps are packed as "q" (int64): struct converts those faster than
-# "Q", and every value passed fits (addresses, counts; timestamps are checked by _check_ns).
-# Handles are opaque 64-bit values: always "Q".
-_P_STRING = struct.Struct(f"qi4xq{_TAIL - 8}x").pack
-_P_BOOL = struct.Struct(f"qi4x?{_TAIL - 1}x").pack
-_P_INT = struct.Struct(f"qi4xq{_TAIL - 8}x").pack
-_P_DOUBLE = struct.Struct(f"qi4xd{_TAIL - 8}x").pack
-_P_ARRAY = struct.Struct(f"qi4xqq{_TAIL - 16}x").pack
-
-# otlp_span_options_t (size-prefixed) and otlp_link_t
-_OPTS = _raw.otlp_span_options_t
-_OPTS_SIZE = ctypes.sizeof(_OPTS)
-_P_OPTIONS = struct.Struct("qi4xQqqqqq").pack  # (the parent is a handle: any 64-bit value)
-if struct.calcsize("Qi4xQQQQQQ") != _OPTS_SIZE or [
-        getattr(_OPTS, f).offset for f, _ in _OPTS._fields_] != [0, 8, 16, 24, 32, 40, 48, 56]:
-    raise ImportError("otlp_ffi: unexpected otlp_span_options_t layout")  # pragma: no cover
-_FIN = _raw.otlp_finished_span_t  # otlp_span_emit's argument
-_FIN_SIZE = ctypes.sizeof(_FIN)
-if struct.calcsize("QQi4xQQQQQQQQQ") != _FIN_SIZE or [getattr(_FIN, f).offset for f, _ in _FIN._fields_] != \
-        [0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88]:
-    raise ImportError("otlp_ffi: unexpected otlp_finished_span_t layout")  # pragma: no cover
-# A root span's record as start_span packs it: struct_size, name, kind, (parent NULL), start
-# attributes and count, (no links), start time, and zeros for what end() may add (attributes
-# set later, their count, the end time: 0 = now).
-_P_FIN_START = struct.Struct("qqi4x8xqq16xq24x").pack
-_FIN_HEAD = 72  # bytes before `attributes`
-_P_FIN_TAIL = struct.Struct("qqq").pack
-_U_FIN_START = struct.Struct("8xqi4x8xqq16xq").unpack_from  # (name, kind, attrs, count, start)
-_P_LINK = struct.Struct("Qqq").pack  # context handle, attributes, count
-if ctypes.sizeof(_raw.otlp_link_t) != 24:  # pragma: no cover
-    raise ImportError("otlp_ffi: unexpected otlp_link_t layout")
+# Packed records of otlp_attribute_t, otlp_span_options_t, otlp_finished_span_t and otlp_link_t:
+# their layouts come from the ctypes Structures of _raw (see _layout).
+from ._layout import (  # noqa: E402
+    _ATTR_SIZE, _FIN_HEAD, _FIN_SIZE, _OPTS_SIZE, _P_ARRAY, _P_BOOL, _P_DOUBLE, _P_FIN_START, _P_FIN_TAIL,
+    _P_INT, _P_LINK, _P_OPTIONS, _P_STRING, _U_FIN_START,
+)
 
 _T_STRING = _raw.OTLP_ATTRIBUTE_STRING
 _T_BOOL = _raw.OTLP_ATTRIBUTE_BOOL
