@@ -149,3 +149,19 @@ _BY_CODE: Dict[int, Type[OtlpError]] = {
 def error_for(code: int, message: str) -> OtlpError:
     """The exception for a C error code (an unknown code gives a plain :class:`OtlpError`)."""
     return _BY_CODE.get(code, OtlpError)(code, message)
+
+
+def _error(rc: int) -> OtlpError:
+    """The exception for a failed call; reads the thread-local message at once (same thread)."""
+    msg = _raw.fast.otlp_get_last_error()  # restype c_char_p -> bytes
+    text = msg.decode("utf-8", "replace") if msg else ""
+    try:
+        name = ErrorCode(rc).name
+    except ValueError:
+        name = str(rc)
+    return error_for(rc, text or f"OTLP_ERROR_{name}")
+
+
+def _invalid(message: str) -> InvalidArgumentError:
+    """An InvalidArgumentError raised by the binding itself (before any C call)."""
+    return InvalidArgumentError(ErrorCode.INVALID_ARGUMENT, "OTLP_ERROR_INVALID_ARGUMENT: " + message)
