@@ -23,8 +23,8 @@ from ctypes import byref, c_bool, c_double, c_int64, c_size_t, c_uint64, c_void_
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, List, Mapping, MutableMapping, Optional, Tuple, Type
 
-from . import _raw
-from ._attributes import (_INT64_MAX, _INT64_MIN, _KEY_INFO, _KEYS, _T_DOUBLE, _T_INT, AttributeValue, _coerce,
+from . import _attributes, _raw
+from ._attributes import (_INT64_MAX, _INT64_MIN, _KEY_INFO, _T_DOUBLE, _T_INT, AttributeValue, _coerce,
                           _join_kept, _join_records, _key_bytes, _pack_attributes, _pack_general, _str_miss)
 from ._layout import _ATTR_SIZE, _FIN_HEAD, _OPTS_SIZE, _P_DOUBLE, _P_FIN_TAIL, _P_INT, _P_OPTIONS, _U_FIN_START
 from ._propagation import SpanContext
@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 _lib = _raw.load()
 _fast = _raw.fast
+
+# Assigned, not imported by name, on purpose (see _tracer: a from-imported name's .get() would be
+# compiled without LOAD_METHOD and cost a bound method per set_attribute)
+_KEYS = _attributes._KEYS
+_adopt_context = SpanContext._adopt  # (the same for Span.context: one bound method for all)
 
 
 class SpanKind(enum.IntEnum):
@@ -459,7 +464,7 @@ class Span:
             rc = _lib.otlp_span_get_context(h, byref(ch))
             if rc:
                 raise self._fail(rc)
-            ctx = SpanContext._adopt(ch)
+            ctx = _adopt_context(ch)
             self._ctx = ctx
         return ctx
 
