@@ -13,27 +13,20 @@ Quickstart::
 Spans are exported over OTLP/HTTP by a background thread of the library; providers still open
 at interpreter exit are flushed and closed by an ``atexit`` handler.
 
-Layers: this module is the idiomatic API; :mod:`otlp_ffi._raw` mirrors the C header one to one.
+Layers: this module is the idiomatic API (one private module per concept, listed in the
+README); :mod:`otlp_ffi._raw` mirrors the C header one to one.
 Importing the package loads the native library (see :mod:`otlp_ffi._loader` for the search
 order; ``OTLP_FFI_LIBRARY`` overrides it) and raises
 :class:`~otlp_ffi._loader.LibraryNotFoundError` listing every place tried when it cannot.
 """
 
 from ._loader import LibraryNotFoundError
-from ._api import (
-    AttributeValue,
-    Baggage,
-    Span,
-    SpanContext,
-    SpanKind,
-    Stats,
-    StatusCode,
-    Tracer,
-    TracerProvider,
-    extract,
-    inject,
-    library_version,
-)
+from ._attributes import AttributeValue
+from ._baggage import Baggage
+from ._propagation import SpanContext, extract, inject
+from ._provider import Stats, TracerProvider, library_version
+from ._span import Span, SpanKind, StatusCode
+from ._tracer import Tracer
 from .errors import (
     ErrorCode,
     ExportFailedError,

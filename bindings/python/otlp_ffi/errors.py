@@ -27,6 +27,8 @@ from __future__ import annotations
 import enum
 from typing import Dict, Tuple, Type
 
+from . import _raw
+
 __all__ = [
     "ErrorCode",
     "OtlpError",
@@ -45,17 +47,20 @@ __all__ = [
 
 
 class ErrorCode(enum.IntEnum):
-    """``otlp_error_t`` without the ``OTLP_ERROR_`` prefix."""
+    """``otlp_error_t`` without the ``OTLP_ERROR_`` prefix.
 
-    OK = 0
-    INVALID_ARGUMENT = -1
-    NULL_POINTER = -2
-    INITIALIZATION_FAILED = -3
-    EXPORT_FAILED = -4
-    OUT_OF_MEMORY = -5
-    INVALID_HANDLE = -6
-    TIMEOUT = -7
-    INTERNAL = -99
+    The values are the raw layer's (:data:`otlp_ffi._raw.ENUMS`, checked against the header by
+    the tests), never typed here."""
+
+    OK = _raw.OTLP_OK
+    INVALID_ARGUMENT = _raw.OTLP_ERROR_INVALID_ARGUMENT
+    NULL_POINTER = _raw.OTLP_ERROR_NULL_POINTER
+    INITIALIZATION_FAILED = _raw.OTLP_ERROR_INITIALIZATION_FAILED
+    EXPORT_FAILED = _raw.OTLP_ERROR_EXPORT_FAILED
+    OUT_OF_MEMORY = _raw.OTLP_ERROR_OUT_OF_MEMORY
+    INVALID_HANDLE = _raw.OTLP_ERROR_INVALID_HANDLE
+    TIMEOUT = _raw.OTLP_ERROR_TIMEOUT
+    INTERNAL = _raw.OTLP_ERROR_INTERNAL
 
 
 class OtlpError(Exception):
@@ -144,3 +149,19 @@ _BY_CODE: Dict[int, Type[OtlpError]] = {
 def error_for(code: int, message: str) -> OtlpError:
     """The exception for a C error code (an unknown code gives a plain :class:`OtlpError`)."""
     return _BY_CODE.get(code, OtlpError)(code, message)
+
+
+def _error(rc: int) -> OtlpError:
+    """The exception for a failed call; reads the thread-local message at once (same thread)."""
+    msg = _raw.fast.otlp_get_last_error()  # restype c_char_p -> bytes
+    text = msg.decode("utf-8", "replace") if msg else ""
+    try:
+        name = ErrorCode(rc).name
+    except ValueError:
+        name = str(rc)
+    return error_for(rc, text or f"OTLP_ERROR_{name}")
+
+
+def _invalid(message: str) -> InvalidArgumentError:
+    """An InvalidArgumentError raised by the binding itself (before any C call)."""
+    return InvalidArgumentError(ErrorCode.INVALID_ARGUMENT, "OTLP_ERROR_INVALID_ARGUMENT: " + message)

@@ -23,8 +23,8 @@ from otlp_ffi import (
     SpanEndedError,
     TracerProvider,
 )
-from otlp_ffi import _api, _raw
-from otlp_ffi.errors import error_for
+from otlp_ffi import _raw
+from otlp_ffi.errors import _error, error_for
 
 
 def test_invalid_endpoint_is_value_error_with_library_message():
@@ -131,7 +131,7 @@ def test_raw_double_end_sets_invalid_handle():
     assert lib.otlp_span_set_attribute_int(span, b"k", 1) == ErrorCode.INVALID_HANDLE
     assert lib.otlp_span_set_attribute_int(ctypes.c_void_p(0xDEADBEEF), b"k", 1) == ErrorCode.INVALID_HANDLE
     assert lib.otlp_config_new(None) == ErrorCode.NULL_POINTER
-    err = _api._error(ErrorCode.NULL_POINTER)
+    err = _error(ErrorCode.NULL_POINTER)
     assert isinstance(err, NullPointerError) and isinstance(err, ValueError)
     assert "config" in err.message
     lib.otlp_tracer_provider_free(prov)

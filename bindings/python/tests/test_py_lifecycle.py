@@ -187,7 +187,7 @@ def test_explicit_arguments_win_over_environment(receiver, monkeypatch):
 
 
 def test_every_config_keyword_maps_to_a_supported_key():
-    from otlp_ffi._api import CONFIG_KEYWORDS
+    from otlp_ffi._config import CONFIG_KEYWORDS
 
     samples = {"endpoint": "http://127.0.0.1:1", "service_name": "s", "traces_endpoint": "http://127.0.0.1:1/x",
                "headers": {"a": "b"}, "timeout_ms": 100, "max_queue_size": 10,
