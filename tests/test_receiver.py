@@ -186,3 +186,32 @@ def test_cli_expect_times_out():
     assert res.returncode == 1
     assert res.stdout.startswith("listening on ")
     assert "timed out" in res.stderr
+
+
+def test_cli_jsonl_for_other_languages():
+    """--jsonl: what the Node, Go and Java suites read. 64-bit integers travel as decimal
+    strings (OTLP/JSON's rule), the process ends when its stdin closes."""
+    import json
+
+    proc = subprocess.Popen([sys.executable, str(RECEIVER_PY), "--port", "0", "--jsonl"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        port = json.loads(proc.stdout.readline())["listening"]
+        assert post(f"http://127.0.0.1:{port}/v1/traces", make_request(name="日本語 🎉", n=1))[0] == 200
+        span = json.loads(proc.stdout.readline())
+        assert span["name"] == "日本語 🎉"
+        assert span["service_name"] == "svc"
+        assert span["attributes"]["i"] == {"type": "int", "value": "-5"}
+        assert span["attributes"]["d"] == {"type": "double", "value": 2.5}
+        assert span["attributes"]["b"] == {"type": "bool", "value": True}
+        assert span["attributes"]["arr"] == {"type": "array", "value": [{"type": "int", "value": "7"}]}
+        assert span["start_time_unix_nano"] == "10" and span["end_time_unix_nano"] == "20"
+        assert span["events"][0]["time_unix_nano"] == "15"
+        assert span["events"][0]["attributes"]["exception.message"] == {"type": "string", "value": "boom"}
+        assert (span["flags"], span["kind"], span["status_code"], span["trace_state"]) == (0x301, 3, 2, "a=1")
+        proc.stdin.close()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

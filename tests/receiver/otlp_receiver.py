@@ -27,12 +27,18 @@ Library use::
 Command line::
 
     python3 tests/receiver/otlp_receiver.py --port 4318 [--print] [--expect N] [--timeout S]
+    python3 tests/receiver/otlp_receiver.py --port 0 --jsonl
+
+``--jsonl`` is the interface for the other languages' test suites: the first stdout line is
+``{"listening": PORT}``, then one JSON object per received span (:func:`span_json`), flushed as
+it arrives; the process exits when its stdin closes, so a test that dies leaves no receiver.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import json
 import gzip
 import socket
 import sys
@@ -182,6 +188,48 @@ def format_span(span: dict) -> str:
         f"flags=0x{span['flags']:x} trace_state={span['trace_state']!r} "
         f"attrs[{attrs}]" + (f" events[{events}]" if events else "")
     )
+
+
+def _json_value(v: Typed) -> Dict[str, Any]:
+    if v.type == "int":
+        value: Any = str(v.value)
+    elif v.type == "double" and (v.value != v.value or v.value in (float("inf"), float("-inf"))):
+        value = "NaN" if v.value != v.value else ("Infinity" if v.value > 0 else "-Infinity")
+    elif v.type == "bytes":
+        value = v.value.hex()
+    elif v.type == "array":
+        value = [_json_value(x) for x in v.value]
+    elif v.type == "kvlist":
+        value = {k: _json_value(x) for k, x in v.value.items()}
+    else:
+        value = v.value
+    return {"type": v.type, "value": value}
+
+
+def _json_attrs(kvs: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: ([_json_value(x) for x in v] if k.endswith("#dup") else _json_value(v)) for k, v in kvs.items()}
+
+
+_NANO_FIELDS = ("start_time_unix_nano", "end_time_unix_nano", "time_unix_nano")
+
+
+def span_json(span: dict) -> Dict[str, Any]:
+    """A flat span (see :func:`flatten_request`) as plain JSON, with the OTLP/JSON conventions
+    for what JSON numbers cannot hold exactly: 64-bit integers (int attributes, timestamps) as
+    decimal strings, bytes as hex, non-finite doubles as "NaN" / "Infinity" / "-Infinity".
+    Attribute values are ``{"type": ..., "value": ...}``."""
+    out: Dict[str, Any] = {}
+    for k, v in span.items():
+        if k in ("attributes", "resource"):
+            out[k] = _json_attrs(v)
+        elif k in ("events", "links"):
+            out[k] = [{ik: (_json_attrs(iv) if ik == "attributes" else str(iv) if ik in _NANO_FIELDS else iv)
+                       for ik, iv in item.items()} for item in v]
+        elif k in _NANO_FIELDS:
+            out[k] = str(v)
+        else:
+            out[k] = v
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -560,12 +608,19 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="exit 0 once this many spans arrived (1 on --timeout)")
     ap.add_argument("--timeout", type=float, default=30.0,
                     help="seconds to wait for --expect spans (default 30)")
+    ap.add_argument("--jsonl", action="store_true",
+                    help='print {"listening": PORT}, then one JSON line per span; exit when stdin closes')
     args = ap.parse_args(argv)
 
     out_lock = threading.Lock()
 
     def on_span(span: dict) -> None:
-        if args.print_spans:
+        if args.jsonl:
+            line = json.dumps(span_json(span), ensure_ascii=False)
+            with out_lock:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+        elif args.print_spans:
             with out_lock:
                 print(format_span(span), flush=True)
 
@@ -575,6 +630,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     except OSError as exc:
         print(f"cannot listen on port {args.port}: {exc}", file=sys.stderr, flush=True)
         return 2
+    if args.jsonl:
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        print(json.dumps({"listening": rx.port}), flush=True)
+        try:
+            sys.stdin.read()  # until the test closes our stdin (or exits)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            rx.stop()
+        return 0
     print(f"listening on {', '.join('http://' + a for a in rx.addresses)} (POST {TRACES_PATH})", flush=True)
     try:
         if args.expect is not None:
