@@ -124,7 +124,7 @@ class Span {
     code = statusCode(code);
     if (message !== undefined && message !== null) attrs.checkString(message, 'status message');
     const h = this._native('setStatus');
-    const rc = fn.otlp_span_set_status(h, code, message === undefined ? null : message);
+    const rc = fn.otlp_span_set_status(h, code, message === undefined || message === null ? '' : message);
     if (rc) throw this._error(rc);
     return this;
   }
