@@ -34,5 +34,9 @@ Libs.private: -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 Cflags: -I\${includedir}
 PC
 
+# The Node package carries its own copy (bindings/node/native/), as the Python one does at install.
+mkdir -p bindings/node/native
+find dist/lib -maxdepth 1 -name 'libotlp_ffi.so' -o -maxdepth 1 -name 'libotlp_ffi.dylib' | xargs -I{} cp {} bindings/node/native/
+
 echo "==> dist/ ready:"
 find dist -type f | sort

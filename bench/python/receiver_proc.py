@@ -63,8 +63,21 @@ def run_sink(counts: Counts):
             pass
 
         def do_POST(self):  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                # (the OpenTelemetry JS exporter streams its body)
+                parts = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass
+                        break
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()
+                body = b"".join(parts)
+            else:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
             status = 200
             try:
                 if self.path.split("?", 1)[0] != "/v1/traces":

@@ -124,4 +124,4 @@ function readStr(at, max) {
   return S.buf.toString('utf8', at, end < 0 || end > at + max ? at + max : end);
 }
 
-module.exports = { S, FULL, OUT, STRUCT, DATA, TWO32, grow, putAddr, putZero, putInt, putStr, intern, readStr };
+module.exports = { S, FULL, OUT, STRUCT, DATA, TWO32, grow, putAddr, putZero, putInt, putStr, intern, interned, readStr };

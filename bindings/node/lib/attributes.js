@@ -11,7 +11,7 @@
 // null / undefined are ignored (as the OpenTelemetry JS SDK does); anything else is a
 // TypeError naming the key.
 const { C } = require('./raw');
-const { S, FULL, putAddr, putZero, putInt, putStr, intern } = require('./arena');
+const { S, FULL, TWO32, putAddr, putZero, putInt, putStr, intern, interned } = require('./arena');
 const { invalidArgument } = require('./errors');
 
 const T_STRING = C.OTLP_ATTRIBUTE_STRING;
@@ -40,6 +40,16 @@ function checkString(value, what) {
     throw invalidArgument(`${what} contains a lone UTF-16 surrogate (not representable as UTF-8)`);
   }
   return value;
+}
+
+/** What a pending attribute keeps of its key: the address of its interned copy (a number), or
+ * the key itself when it is not interned. Checks the key the first time it is seen. */
+function keyOf(key) {
+  const k = interned.get(key);
+  if (k !== undefined) return k;
+  checkKey(key);
+  const a = intern(key);
+  return a >= 0 ? a : key;
 }
 
 function checkKey(key) {
@@ -119,55 +129,70 @@ function collect(attributes, out, what = 'attributes') {
   for (const key in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
     const value = attributes[key];
-    checkKey(key);
+    const k = keyOf(key);
     const t = classify(key, value);
-    if (t >= 0) out.push(key, t, value);
+    if (t >= 0) out.push(k, t, value);
   }
   return out;
 }
 
-/** Writes the key of an attribute record: interned when possible. Returns the new data pos. */
-function putKeyOrName(at, str, pos) {
-  const addr = intern(str);
-  if (addr >= 0) {
-    putAddr(at, addr);
+/** Writes the address of `ref` (an interned address, or a string to copy at `pos`) at `at`.
+ * Returns the new data position. */
+function putRef(at, ref, pos) {
+  if (typeof ref === 'number') {
+    putAddr(at, ref);
     return pos;
   }
   putAddr(at, S.base + pos);
-  return putStr(pos, str);
+  return putStr(pos, ref);
 }
 
-/** Packs triples `a` (from index 0) as `count` otlp_attribute_t records at offset `at` (the
- * records) with their data from `pos`; returns the data position after them. Throws FULL. */
+/** Packs triples `a` ([key ref, type, value]...) as otlp_attribute_t records at offset `at`
+ * with their data from `pos`; returns the data position after them. Throws FULL. */
 function packAttributes(a, at, pos) {
   if (at + (a.length / 3) * ATTR_SIZE > S.cap) throw FULL;
+  const u32 = S.u32;
+  const base = S.base;
   for (let i = 0; i < a.length; i += 3, at += ATTR_SIZE) {
+    const k = a[i];
     const t = a[i + 1];
     const v = a[i + 2];
-    pos = putKeyOrName(at, a[i], pos);
-    const w = (at + 8) >> 2;
-    S.u32[w + 1] = 0;
+    const w = at >> 2;
+    if (typeof k === 'number') {
+      u32[w] = k % TWO32;
+      u32[w + 1] = (k / TWO32) | 0;
+    } else {
+      const addr = base + pos;
+      u32[w] = addr % TWO32;
+      u32[w + 1] = (addr / TWO32) | 0;
+      pos = putStr(pos, k);
+    }
+    u32[w + 3] = 0;
     switch (t) {
-      case T_STRING:
-        S.u32[w] = T_STRING;
-        putAddr(at + 16, S.base + pos);
+      case T_STRING: {
+        u32[w + 2] = T_STRING;
+        const addr = base + pos;
+        u32[w + 4] = addr % TWO32;
+        u32[w + 5] = (addr / TWO32) | 0;
         pos = putStr(pos, v);
         break;
+      }
       case T_INT:
-        S.u32[w] = T_INT;
-        putInt(at + 16, v);
+        u32[w + 2] = T_INT;
+        u32[w + 4] = v % TWO32;
+        u32[w + 5] = Math.floor(v / TWO32) | 0;
         break;
       case T_DOUBLE:
-        S.u32[w] = T_DOUBLE;
+        u32[w + 2] = T_DOUBLE;
         S.f64[(at + 16) >> 3] = v;
         break;
       case T_BOOL:
-        S.u32[w] = T_BOOL;
-        putZero(at + 16);
-        S.u8[at + 16] = v ? 1 : 0;
+        u32[w + 2] = T_BOOL;
+        u32[w + 4] = v ? 1 : 0;
+        u32[w + 5] = 0;
         break;
       case T_BIGINT:
-        S.u32[w] = T_INT;
+        u32[w + 2] = T_INT;
         S.i64[(at + 16) >> 3] = v;
         break;
       default:
@@ -237,5 +262,5 @@ function compact(a) {
 }
 
 module.exports = {
-  ATTR_SIZE, checkString, checkKey, classify, collect, packAttributes, putKeyOrName, compact, describe,
+  ATTR_SIZE, checkString, checkKey, keyOf, classify, collect, packAttributes, putRef, compact, describe,
 };

@@ -18,7 +18,7 @@
 // it is handed over or ends.
 const { load, layout } = require('./raw');
 const A = require('./arena');
-const { S, FULL, STRUCT, DATA, putAddr, putZero } = A;
+const { S, FULL, STRUCT, DATA, putAddr, putZero, interned } = A;
 const attrs = require('./attributes');
 const clock = require('./clock');
 const { StatusCode, spanKind, statusCode } = require('./kinds');
@@ -53,9 +53,10 @@ function packing(pack) {
 
 class Span {
   /** @internal use Tracer.startSpan() */
-  constructor(tracer, name, kind, start, startAttrs) {
+  constructor(tracer, name, nameRef, kind, start, startAttrs) {
     this._t = tracer;     // Tracer
     this._name = name;
+    this._nr = nameRef;   // the name's interned address, or -1
     this._kind = kind;
     this._start = start;  // performance.now() reading, or a bigint of epoch ns (startTime given)
     this._sa = startAttrs; // start attributes (triples) until started in the library, or null
@@ -76,11 +77,12 @@ class Span {
   /** Sets one attribute (see README: numbers that are integers go out as int). Returns this. */
   setAttribute(key, value) {
     if (this._ended) throw this._usedAfterEnd();
-    if (typeof key !== 'string' || key.length === 0 || !key.isWellFormed()) attrs.checkKey(key);
+    let k = interned.get(key);
+    if (k === undefined) k = attrs.keyOf(key);
     const t = attrs.classify(key, value);
     if (t >= 0) {
       const a = this._a;
-      a.push(key, t, value);
+      a.push(k, t, value);
       if (a.length > PENDING_COMPACT) this._a = attrs.compact(a);
     }
     return this;
@@ -167,6 +169,7 @@ class Span {
     attrs.checkString(name, 'span name');
     if (this._local) {
       this._name = name;
+      this._nr = A.intern(name);
       return this;
     }
     const rc = fn.otlp_span_update_name(this._native('updateName'), name);
@@ -214,7 +217,16 @@ class Span {
     const p = this._t._p;
     if (p._h === null) return; // provider freed: the library already discarded the span
     if (this._local) {
-      const rc = packing(() => this._packFinished(ns));
+      let rc;
+      for (;;) { // (inline rather than packing(): no closure per span)
+        try {
+          rc = this._packFinished(ns);
+          break;
+        } catch (e) {
+          if (e !== FULL) throw e;
+          A.grow(S.cap * 2);
+        }
+      }
       if (rc) this._endFailed(rc);
       return;
     }
@@ -253,7 +265,7 @@ class Span {
     const u32 = S.u32;
     const w = STRUCT >> 2;
     u32[w] = FIN.size; u32[w + 1] = 0;
-    pos = attrs.putKeyOrName(STRUCT + F.name, this._name, pos);
+    pos = attrs.putRef(STRUCT + F.name, this._nr >= 0 ? this._nr : this._name, pos);
     u32[(STRUCT + F.kind) >> 2] = this._kind;
     u32[((STRUCT + F.kind) >> 2) + 1] = 0;
     putZero(STRUCT + F.parent);

@@ -4,6 +4,7 @@
 const { Span } = require('./span');
 const attrs = require('./attributes');
 const clock = require('./clock');
+const { intern, interned } = require('./arena');
 const { spanKind } = require('./kinds');
 const { lastError, closed } = require('./errors');
 
@@ -30,8 +31,12 @@ class Tracer {
    */
   startSpan(name, options) {
     if (this._p._h === null) throw closed('TracerProvider');
-    if (typeof name !== 'string' || !name.isWellFormed()) attrs.checkString(name, 'span name');
-    if (options === undefined || options === null) return new Span(this, name, 1, clock.now(), null);
+    let nr = interned.get(name);
+    if (nr === undefined) {
+      attrs.checkString(name, 'span name');
+      nr = intern(name);
+    }
+    if (options === undefined || options === null) return new Span(this, name, nr, 1, clock.now(), null);
     if (typeof options !== 'object') throw new TypeError('otlp-ffi: startSpan options must be an object');
     for (const k in options) {
       if (!START_OPTIONS.has(k)) {
@@ -45,7 +50,7 @@ class Tracer {
     const sa = options.attributes === undefined ? null : attrs.collect(options.attributes, [], 'startSpan attributes');
     const parent = options.parent === undefined || options.parent === null ? null : parentHandle(options.parent, 'parent');
     const links = options.links === undefined || options.links === null ? [] : readLinks(options.links);
-    const span = new Span(this, name, kind, start, sa !== null && sa.length ? sa : null);
+    const span = new Span(this, name, nr, kind, start, sa !== null && sa.length ? sa : null);
     if (parent !== null || links.length) span._startNative(parent, links);
     return span;
   }
