@@ -11,8 +11,9 @@
 // concurrencyLimit that lets the whole round be in flight, without which its flush fails).
 // Reported per shape and setting, medians over the rounds: the loop's ns per span, the
 // flush's ns per span (awaited, after the loop), and spans delivered as the receiver counted
-// them. "raw" is the C calls alone through koffi (one otlp_span_emit of a span packed once),
-// so binding - raw = what the binding itself adds per span.
+// them. "raw" is the C calls alone through koffi (one otlp_span_emit of a span packed once);
+// the binding's own JavaScript is also timed alone (a child process where the binding's C
+// calls are no-ops).
 //
 //   cd bench/node && npm ci && node bench.js [--spans 200000] [--rounds 5] [--json out.json]
 const { spawn } = require('node:child_process');
@@ -27,6 +28,12 @@ const ROUNDS = Number(opt('rounds', 5));
 const JSON_OUT = opt('json', null);
 const REPO = path.resolve(__dirname, '..', '..');
 
+// --binding-only (run by the parent as a child process): the binding with its C calls replaced
+// by no-ops, so its loop time is the JavaScript side alone
+if (args.includes('--binding-only')) {
+  const raw = require(path.join(path.dirname(require.resolve('otlp-ffi')), 'raw.js')).load();
+  raw.fn.otlp_span_emit = () => 0;
+}
 const otlp = require('otlp-ffi');
 const api = require('@opentelemetry/api');
 const sdk = require('@opentelemetry/sdk-trace-base');
@@ -109,7 +116,7 @@ function makeRaw(endpoint, service, sized, shape) {
   // (its start time stays that of this span: the library does not check it against now)
   span.end();
   const h = tracer._h;
-  const ptr = S.structPtr;
+  const ptr = S.finishedPtr;
   const emit = fn.otlp_span_emit;
   return { tracer: { loop: (n) => { for (let i = 0; i < n - 1; i++) emit(h, ptr); } },
     flush: () => p.forceFlush(120000).catch(() => {}), close: () => p.free(), dropped: () => p.stats().spansDropped };
@@ -133,7 +140,27 @@ async function round(rx, lib, shape, setting, r) {
   return { loop: ((t1 - t0) * 1e6) / N, flush: ((t2 - t1) * 1e6) / N, delivered: got };
 }
 
+function bindingOnly() {
+  const p = new otlp.TracerProvider('http://127.0.0.1:9', 'binding-only');
+  const tracer = p.getTracer();
+  const out = {};
+  for (const shape of Object.keys(SHAPES)) {
+    const xs = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const t0 = performance.now();
+      SHAPES[shape](tracer, N);
+      xs.push(((performance.now() - t0) * 1e6) / N);
+    }
+    out[shape] = median(xs);
+  }
+  p.free();
+  process.stdout.write(JSON.stringify(out));
+}
+
 async function main() {
+  if (args.includes('--binding-only')) return bindingOnly();
+  const own = JSON.parse(require('node:child_process').execFileSync(process.execPath,
+    [__filename, '--binding-only', '--spans', String(N), '--rounds', String(ROUNDS)], { encoding: 'utf8' }));
   const rx = await Receiver.start();
   // the SDK's diagnostics (e.g. dropped-span warnings) are off, as at its defaults
   api.diag.disable();
@@ -176,10 +203,12 @@ async function main() {
       const s = get('js-sdk');
       const raw = get('raw');
       console.log(`  ${shape} ${setting}: js-sdk/otlp-ffi loop ${(s.loop / f.loop).toFixed(2)}x, per delivered span ` +
-        `${(s.perDelivered / f.perDelivered).toFixed(2)}x; binding overhead over its C calls ${(f.loop - raw.loop).toFixed(0)} ns/span`);
+        `${(s.perDelivered / f.perDelivered).toFixed(2)}x; otlp-ffi - raw ${(f.loop - raw.loop).toFixed(0)} ns/span`);
     }
   }
-  if (JSON_OUT) require('node:fs').writeFileSync(JSON_OUT, JSON.stringify({ N, ROUNDS, rows }, null, 2));
+  console.log(`the binding's own JavaScript per span (its C calls replaced by no-ops, median of ${ROUNDS}): ` +
+    Object.entries(own).map(([k, v]) => `${k} ${v.toFixed(0)} ns`).join(', '));
+  if (JSON_OUT) require('node:fs').writeFileSync(JSON_OUT, JSON.stringify({ N, ROUNDS, rows, bindingOnly: own }, null, 2));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

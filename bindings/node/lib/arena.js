@@ -10,8 +10,10 @@ const { koffi } = require('./raw');
 
 const TWO32 = 4294967296;
 const OUT = 0;        // 8 bytes: a handle or bool written by the library
-const STRUCT = 8;     // options / finished span / stats (<= 96 bytes)
-const DATA = 128;     // attribute arrays, links, strings
+const STRUCT = 8;     // span options / stats (<= 96 bytes)
+const FINISHED = 128; // the otlp_finished_span_t of span.end() (96 bytes; constant fields kept)
+const DATA = 256;     // attribute arrays, links, strings
+const onMap = [];     // called after the memory is (re)mapped, to write constant fields
 
 class Scratch {
   constructor(size) { this.map(size); }
@@ -31,6 +33,8 @@ class Scratch {
     this.buf = Buffer.from(ab);
     this.outPtr = ptr + BigInt(OUT);
     this.structPtr = ptr + BigInt(STRUCT);
+    this.finishedPtr = ptr + BigInt(FINISHED);
+    for (const f of onMap) f(this);
   }
 }
 
@@ -124,4 +128,4 @@ function readStr(at, max) {
   return S.buf.toString('utf8', at, end < 0 || end > at + max ? at + max : end);
 }
 
-module.exports = { S, FULL, OUT, STRUCT, DATA, TWO32, grow, putAddr, putZero, putInt, putStr, intern, interned, readStr };
+module.exports = { S, FULL, OUT, STRUCT, FINISHED, DATA, onMap, TWO32, grow, putAddr, putZero, putInt, putStr, intern, interned, readStr };

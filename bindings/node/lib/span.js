@@ -18,7 +18,7 @@
 // it is handed over or ends.
 const { load, layout } = require('./raw');
 const A = require('./arena');
-const { S, FULL, STRUCT, DATA, putAddr, putZero, interned } = A;
+const { S, FULL, STRUCT, FINISHED, DATA, TWO32, putAddr, putZero, interned } = A;
 const attrs = require('./attributes');
 const clock = require('./clock');
 const { StatusCode, spanKind, statusCode } = require('./kinds');
@@ -38,6 +38,31 @@ const F = FIN.offsets;
 const O = OPT.offsets;
 const ATTR = attrs.ATTR_SIZE;
 const PENDING_COMPACT = 3 * 512;
+// 32-bit word indices of the fields of the finished-span record
+const W_NAME = (FINISHED + F.name) >> 2;
+const W_KIND = (FINISHED + F.kind) >> 2;
+const W_START_ATTRS = (FINISHED + F.start_attributes) >> 2;
+const W_START_COUNT = (FINISHED + F.start_attribute_count) >> 2;
+const W_START = (FINISHED + F.start_time_unix_nano) >> 2;
+const W_ATTRS = (FINISHED + F.attributes) >> 2;
+const W_COUNT = (FINISHED + F.attribute_count) >> 2;
+const W_END = (FINISHED + F.end_time_unix_nano) >> 2;
+// What never changes in that record: its size, no parent, no links, the high words of the
+// kind and the counts (rewritten whenever the scratch memory is mapped again)
+function writeConstants(s) {
+  s.u64[(FINISHED + F.struct_size) >> 3] = BigInt(FIN.size);
+  s.u64[(FINISHED + F.parent) >> 3] = 0n;
+  s.u64[(FINISHED + F.links) >> 3] = 0n;
+  s.u64[(FINISHED + F.link_count) >> 3] = 0n;
+  s.u32[W_KIND + 1] = 0;
+  s.u32[W_START_COUNT + 1] = 0;
+  s.u32[W_COUNT + 1] = 0;
+}
+A.onMap.push(writeConstants);
+writeConstants(S);
+const KEY_SLOTS = 16;
+const slotKey = new Array(KEY_SLOTS + 1).fill(null); // last key seen at each position
+const slotRef = new Array(KEY_SLOTS + 1).fill(0);
 
 /** Runs `pack` (which returns a data position, or throws FULL) until the scratch is big enough. */
 function packing(pack) {
@@ -77,11 +102,22 @@ class Span {
   /** Sets one attribute (see README: numbers that are integers go out as int). Returns this. */
   setAttribute(key, value) {
     if (this._ended) throw this._usedAfterEnd();
-    let k = interned.get(key);
-    if (k === undefined) k = attrs.keyOf(key);
+    const a = this._a;
+    // The n-th setAttribute of a span mostly has the key the n-th had in the previous span (the
+    // same code ran): a per-position cache answers with a pointer compare instead of a Map
+    // lookup (a miss falls back to the interned table).
+    const slot = a.length < KEY_SLOTS * 3 ? a.length / 3 : KEY_SLOTS;
+    let k;
+    if (slotKey[slot] === key) {
+      k = slotRef[slot];
+    } else {
+      k = interned.get(key);
+      if (k === undefined) k = attrs.keyOf(key);
+      slotKey[slot] = key;
+      slotRef[slot] = k;
+    }
     const t = attrs.classify(key, value);
     if (t >= 0) {
-      const a = this._a;
       a.push(k, t, value);
       if (a.length > PENDING_COMPACT) this._a = attrs.compact(a);
     }
@@ -255,7 +291,8 @@ class Span {
   [Symbol.dispose]() { this.end(); }
 
   // -- internals ----------------------------------------------------------------------------------
-  /** Packs this local span as an otlp_finished_span_t at STRUCT and emits it; returns the rc. */
+  /** Packs this local span into the otlp_finished_span_t at FINISHED (whose constant fields
+   * are written when the memory is mapped) and emits it; returns the rc. */
   _packFinished(endNs) {
     const sa = this._sa;
     const a = this._a;
@@ -263,32 +300,44 @@ class Span {
     const na = a.length / 3;
     let pos = DATA + (nsa + na) * ATTR;
     const u32 = S.u32;
-    const w = STRUCT >> 2;
-    u32[w] = FIN.size; u32[w + 1] = 0;
-    pos = attrs.putRef(STRUCT + F.name, this._nr >= 0 ? this._nr : this._name, pos);
-    u32[(STRUCT + F.kind) >> 2] = this._kind;
-    u32[((STRUCT + F.kind) >> 2) + 1] = 0;
-    putZero(STRUCT + F.parent);
+    const base = S.base;
+    const nr = this._nr;
+    if (nr >= 0) {
+      u32[W_NAME] = nr % TWO32;
+      u32[W_NAME + 1] = (nr / TWO32) | 0;
+    } else {
+      pos = attrs.putRef(FINISHED + F.name, this._name, pos);
+    }
+    u32[W_KIND] = this._kind;
     if (nsa) {
-      putAddr(STRUCT + F.start_attributes, S.base + DATA);
+      putAddr(FINISHED + F.start_attributes, base + DATA);
       pos = attrs.packAttributes(sa, DATA, pos);
     } else {
-      putZero(STRUCT + F.start_attributes);
+      u32[W_START_ATTRS] = 0;
+      u32[W_START_ATTRS + 1] = 0;
     }
-    u32[(STRUCT + F.start_attribute_count) >> 2] = nsa; u32[((STRUCT + F.start_attribute_count) >> 2) + 1] = 0;
-    putZero(STRUCT + F.links);
-    putZero(STRUCT + F.link_count);
-    this._putStart(STRUCT + F.start_time_unix_nano);
+    u32[W_START_COUNT] = nsa;
+    const st = this._start;
+    if (typeof st === 'bigint') S.u64[W_START >> 1] = st;
+    else clock.putPerf(FINISHED + F.start_time_unix_nano, st);
     if (na) {
-      putAddr(STRUCT + F.attributes, S.base + DATA + nsa * ATTR);
-      attrs.packAttributes(a, DATA + nsa * ATTR, pos);
+      const at = DATA + nsa * ATTR;
+      const addr = base + at;
+      u32[W_ATTRS] = addr % TWO32;
+      u32[W_ATTRS + 1] = (addr / TWO32) | 0;
+      attrs.packAttributes(a, at, pos);
     } else {
-      putZero(STRUCT + F.attributes);
+      u32[W_ATTRS] = 0;
+      u32[W_ATTRS + 1] = 0;
     }
-    u32[(STRUCT + F.attribute_count) >> 2] = na; u32[((STRUCT + F.attribute_count) >> 2) + 1] = 0;
-    if (endNs === 0n) putZero(STRUCT + F.end_time_unix_nano);
-    else S.u64[(STRUCT + F.end_time_unix_nano) >> 3] = endNs;
-    return f_emit(this._t._h, S.structPtr);
+    u32[W_COUNT] = na;
+    if (endNs === 0n) {
+      u32[W_END] = 0;
+      u32[W_END + 1] = 0;
+    } else {
+      S.u64[W_END >> 1] = endNs;
+    }
+    return f_emit(this._t._h, S.finishedPtr);
   }
 
   _putStart(at) {

@@ -16,6 +16,8 @@ class Tracer {
     this._p = provider;
     this._h = handle;
     this._scope = scope;
+    this._lastName = null;
+    this._lastRef = -1;
   }
 
   /** The instrumentation scope: { name, version, schemaUrl } (name '' for the default tracer). */
@@ -31,10 +33,17 @@ class Tracer {
    */
   startSpan(name, options) {
     if (this._p._h === null) throw closed('TracerProvider');
-    let nr = interned.get(name);
-    if (nr === undefined) {
-      attrs.checkString(name, 'span name');
-      nr = intern(name);
+    let nr;
+    if (name === this._lastName) { // (most tracers start the same few names: no Map lookup)
+      nr = this._lastRef;
+    } else {
+      nr = interned.get(name);
+      if (nr === undefined) {
+        attrs.checkString(name, 'span name');
+        nr = intern(name);
+      }
+      this._lastName = name;
+      this._lastRef = nr;
     }
     if (options === undefined || options === null) return new Span(this, name, nr, 1, clock.now(), null);
     if (typeof options !== 'object') throw new TypeError('otlp-ffi: startSpan options must be an object');
