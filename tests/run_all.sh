@@ -3,7 +3,7 @@
 # its Rust API; the boundary's unit, C-contract, fork and header-staleness tests), clippy, the
 # release build into dist/, then pytest: the C programs (the seed's four and the
 # API suite, static and shared, valgrind) against a real OTLP receiver, the header compiled as
-# C11 and C++17, and the Python binding.
+# C11 and C++17, the Python binding and the Node binding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,3 +31,6 @@ if [ -f bindings/python/pyproject.toml ]; then
     (cd bindings/python && python3 -m ruff check . ../../bench/python && python3 -m mypy)
   fi
 fi
+
+echo "==> bindings/node: node --test + tsc (the Node binding)"
+bash bindings/node/run_tests.sh

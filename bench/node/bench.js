@@ -146,6 +146,7 @@ function bindingOnly() {
   const out = {};
   for (const shape of Object.keys(SHAPES)) {
     const xs = [];
+    SHAPES[shape](tracer, N); // warm-up (JIT)
     for (let r = 0; r < ROUNDS; r++) {
       const t0 = performance.now();
       SHAPES[shape](tracer, N);
@@ -168,6 +169,10 @@ async function main() {
   const results = {};
   console.log(`node ${process.version}, koffi ${require(path.join(path.dirname(require.resolve('otlp-ffi')), 'raw.js')).koffi.version}, otlp-ffi ${otlp.libraryVersion()}, ` +
     `@opentelemetry/sdk-trace-base ${require('@opentelemetry/sdk-trace-base/package.json').version}; ${N} spans x ${ROUNDS} rounds`);
+  // warm-up (JIT): one untimed round of each library and shape
+  for (const shape of Object.keys(SHAPES)) {
+    for (const lib of libs) await round(rx, lib, shape, 'sized', 'warmup');
+  }
   for (let r = 0; r < ROUNDS; r++) {
     for (const setting of ['defaults', 'sized']) {
       for (const shape of Object.keys(SHAPES)) {
