@@ -121,6 +121,27 @@ test('options map to OTEL_* settings; unknown options and bad values are errors 
   p.free();
 });
 
+test('a provider that is garbage collected while open is freed (and flushed) by the FinalizationRegistry', async () => {
+  const v8 = require('node:v8');
+  const vm = require('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const service = uniqueService('forgotten');
+  (() => {
+    const p = new otlp.TracerProvider(rx.endpoint, service, { scheduleDelayMs: 600000 });
+    p.getTracer().startSpan('in-a-forgotten-provider').end();
+  })();
+  // nothing exports before the provider is freed (schedule delay 10 min, queue far from full)
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(rx.of(service).length, 0);
+  for (let i = 0; i < 50 && rx.of(service).length === 0; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const [s] = await rx.waitFor((x) => x.service_name === service, 1, 5000);
+  assert.equal(s.name, 'in-a-forgotten-provider');
+});
+
 function child(code, env = {}) {
   return spawnSync(process.execPath, ['-e', code, rx.endpoint], {
     cwd: path.resolve(__dirname, '..'), encoding: 'utf8', timeout: 60000, env: { ...process.env, ...env },
