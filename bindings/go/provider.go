@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,7 @@ import (
 type TracerProvider struct {
 	h        *C.otlp_tracer_provider_t
 	freeOnce sync.Once
+	freed    atomic.Bool
 	mu       sync.Mutex
 	tracer   *Tracer
 }
@@ -90,6 +92,7 @@ func NewTracerProvider(endpoint, serviceName string, opts ...Option) (*TracerPro
 func (p *TracerProvider) Free() {
 	p.freeOnce.Do(func() {
 		runtime.SetFinalizer(p, nil)
+		p.freed.Store(true)
 		C.otlp_tracer_provider_free(p.h)
 		runtime.KeepAlive(p)
 	})

@@ -93,6 +93,9 @@ func (t *Tracer) StartSpan(name string, opts ...SpanStartOption) (*Span, error) 
 }
 
 func (t *Tracer) start(s *Span, name string, opts []SpanStartOption) error {
+	if t.p.freed.Load() {
+		return errorf(CodeInvalidHandle, "the TracerProvider was freed")
+	}
 	r := getRec()
 	cname, err := r.text("name", name)
 	if err != nil {
