@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -55,11 +56,24 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // Every method called after End returns ErrInvalidHandle (End itself does nothing). A span
 // that is never ended is never exported.
 type Span struct {
-	mu   sync.Mutex
+	mu   spanLock
 	t    *Tracer
 	rec  *spanRec // nil once ended
 	live bool     // rec.c.span is a handle of the library
 }
+
+// spanLock is a small lock of atomics: unlike sync.Mutex (whose slow path publishes its
+// address) it lets a *Span that does not escape its caller stay on the caller's stack. Calls
+// on one span from several goroutines are rare and short; a waiter yields.
+type spanLock struct{ v atomic.Int32 }
+
+func (l *spanLock) Lock() {
+	for !l.v.CompareAndSwap(0, 1) {
+		runtime.Gosched()
+	}
+}
+
+func (l *spanLock) Unlock() { l.v.Store(0) }
 
 // errEnded is what a call on an ended span returns.
 func errEnded() error { return errorf(CodeInvalidHandle, "the span has ended") }

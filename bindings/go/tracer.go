@@ -84,12 +84,13 @@ type Link struct {
 //
 // Errors: ErrInvalidArgument (name not UTF-8 or with a NUL, kind out of range, an invalid
 // attribute), ErrInvalidHandle (the provider was freed, a parent or link context was freed).
-func (t *Tracer) StartSpan(name string, opts ...SpanStartOption) (*Span, error) {
-	s := &Span{}
-	if err := t.start(s, name, opts); err != nil {
-		return nil, err
+func (t *Tracer) StartSpan(name string, opts ...SpanStartOption) (s *Span, err error) {
+	// Small enough to inline: a caller that keeps the span local keeps it on its stack.
+	s = &Span{}
+	if err = t.start(s, name, opts); err != nil {
+		s = nil
 	}
-	return s, nil
+	return
 }
 
 func (t *Tracer) start(s *Span, name string, opts []SpanStartOption) error {
