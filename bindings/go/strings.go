@@ -58,7 +58,7 @@ type cbuf struct {
 	n C.size_t
 }
 
-func newCbuf(n int) cbuf { return cbuf{p: (*C.char)(C.malloc(C.size_t(n))), n: C.size_t(n)} }
+func newCbuf(n int) cbuf      { return cbuf{p: (*C.char)(C.malloc(C.size_t(n))), n: C.size_t(n)} }
 func (b cbuf) String() string { return C.GoString(b.p) }
 func (b cbuf) free()          { C.free(unsafe.Pointer(b.p)) }
 
