@@ -1,0 +1,3 @@
+module otlp-ffi/otlp
+
+go 1.26
