@@ -3,7 +3,7 @@
 # its Rust API; the boundary's unit, C-contract, fork and header-staleness tests), clippy, the
 # release build into dist/, then pytest: the C programs (the seed's four and the
 # API suite, static and shared, valgrind) against a real OTLP receiver, the header compiled as
-# C11 and C++17, the Python binding and the Node binding.
+# C11 and C++17, the Python, Node and Go bindings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,3 +34,6 @@ fi
 
 echo "==> bindings/node: node --test + tsc (the Node binding)"
 bash bindings/node/run_tests.sh
+
+echo "==> bindings/go: go vet + go test -race (the Go binding)"
+bash bindings/go/run_tests.sh

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"math"
 	"runtime"
 	"sync"
@@ -178,13 +179,25 @@ func (p *TracerProvider) bounded(ctx context.Context, call func(C.uint32_t) C.og
 		done <- check(call(C.uint32_t(ms)))
 		runtime.KeepAlive(p)
 	}()
-	select {
-	case err := <-done:
+	result := func(err error) error {
 		if e, ok := err.(*Error); ok && e.Code == CodeTimeout && byDeadline {
 			e.deadline = true
 		}
 		return err
+	}
+	select {
+	case err := <-done:
+		return result(err)
 	case <-ctx.Done():
+		if byDeadline && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The library was given the same deadline: its answer (a timeout with the
+			// library's message, or success at the last moment) is due now; prefer it.
+			select {
+			case err := <-done:
+				return result(err)
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
 		return ctx.Err()
 	}
 }
