@@ -13,7 +13,17 @@ const { Receiver, attr } = require('./receiver');
 const PKG = path.resolve(__dirname, '..');
 
 test("the document's usage delivers its span with its attributes and service.name node-app", async () => {
-  const rx = await Receiver.start(4318);
+  // another suite may hold 4318 for a moment (each language checks its document example
+  // there): retry for up to 20 s
+  let rx;
+  for (let attempt = 0; !rx; attempt++) {
+    try {
+      rx = await Receiver.start(4318);
+    } catch (err) {
+      if (attempt === 40) throw new Error(`port 4318 stayed busy: ${err.message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   try {
     const r = spawnSync(process.execPath, [path.join(PKG, 'examples', 'seed_usage.js')], { encoding: 'utf8', timeout: 30000 });
     assert.equal(r.status, 0, r.stderr);
