@@ -3,7 +3,7 @@
 # its Rust API; the boundary's unit, C-contract, fork and header-staleness tests), clippy, the
 # release build into dist/, then pytest: the C programs (the seed's four and the
 # API suite, static and shared, valgrind) against a real OTLP receiver, the header compiled as
-# C11 and C++17, the Python, Node and Go bindings.
+# C11 and C++17, the Python, Node, Go and Java bindings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,3 +37,6 @@ bash bindings/node/run_tests.sh
 
 echo "==> bindings/go: go vet + go test -race (the Go binding)"
 bash bindings/go/run_tests.sh
+
+echo "==> bindings/java: mvn test + the packaged jar (the Java binding)"
+bash bindings/java/run_tests.sh

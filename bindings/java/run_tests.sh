@@ -25,17 +25,26 @@ trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$TMP/src" "$TMP/classes"
 cp "$HERE/src/main/java/dev/otlpffi/examples/SeedMain.java" "$TMP/src/SeedMain.java"
 javac -encoding UTF-8 -cp "$JAR" -d "$TMP/classes" "$TMP/src/SeedMain.java"
-# the receiver on the document's port; it exits when fd 4 (its stdin) closes
+# the receiver on the document's port; it exits when fd 4 (its stdin) closes. Another suite
+# may hold 4318 for a moment (each language checks its document example there): retry ~20 s.
 mkfifo "$TMP/rx_in"
-python3 "$REPO/tests/receiver/otlp_receiver.py" --port 4318 --jsonl <"$TMP/rx_in" >"$TMP/rx.jsonl" &
-RX=$!
-exec 4>"$TMP/rx_in"
-for _ in $(seq 1 100); do
-  [[ -s "$TMP/rx.jsonl" ]] && break
-  kill -0 "$RX" 2>/dev/null || { echo "receiver could not listen on 4318" >&2; exit 1; }
-  sleep 0.1
+listening=""
+for _attempt in $(seq 1 40); do
+  : >"$TMP/rx.jsonl"
+  python3 "$REPO/tests/receiver/otlp_receiver.py" --port 4318 --jsonl <"$TMP/rx_in" >"$TMP/rx.jsonl" 2>"$TMP/rx.err" &
+  RX=$!
+  exec 4>"$TMP/rx_in"
+  for _ in $(seq 1 100); do
+    [[ -s "$TMP/rx.jsonl" ]] && break
+    kill -0 "$RX" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q '"listening": 4318' "$TMP/rx.jsonl"; then listening=1; break; fi
+  exec 4>&-
+  wait "$RX" 2>/dev/null || true
+  sleep 0.5
 done
-grep -q '"listening": 4318' "$TMP/rx.jsonl"
+[[ -n "$listening" ]] || { echo "receiver could not listen on 4318" >&2; cat "$TMP/rx.err" >&2; exit 1; }
 java -cp "$JAR:$TMP/classes" dev.otlpffi.examples.SeedMain
 ok=""
 for _ in $(seq 1 100); do
