@@ -743,6 +743,177 @@ JNIEXPORT void JNICALL FN(spanEnd)(JNIEnv *env, jclass cls, jlong span, jlong en
 done:;
 }
 
+/*
+ * A whole root span kept on the Java side while it ran (dev.otlpffi.Span, local mode), handed
+ * over in one call to otlp_span_emit: entries [0, startCount) of the batch are its start
+ * attributes, the rest the attributes set while it ran. Scalar batches (string, bool, int,
+ * double; the usual case) convert every string into one reusable buffer (on the stack unless
+ * large) and build the otlp_attribute_t array on the stack for small counts; a batch holding
+ * arrays goes through attrs_get.
+ */
+#define EMIT_ATTRS 16
+#define EMIT_BYTES 2048
+#define EMIT_UNITS 512
+
+typedef struct {
+    char *buf;          /* stack or heap; strings are recorded as offsets into it */
+    size_t len, cap;
+    char stack[EMIT_BYTES];
+    jchar *u;           /* UTF-16 scratch */
+    size_t ucap;
+    jchar ustack[EMIT_UNITS];
+} emitbuf_t;
+
+/* Appends `js` as NUL-terminated UTF-8; returns its offset, or -1 with an exception pending. */
+static long emit_str(JNIEnv *env, emitbuf_t *b, jstring js, const char *arg) {
+    if (js == NULL) {
+        (*env)->ThrowNew(env, g_npe, arg);
+        return -1;
+    }
+    jsize n = (*env)->GetStringLength(env, js);
+    size_t need = (size_t)n * 3 + 1;
+    if (b->len + need > b->cap) {
+        size_t cap = b->cap * 2;
+        while (cap < b->len + need) cap *= 2;
+        char *nb = (char *)malloc(cap);
+        if (nb == NULL) {
+            (*env)->ThrowNew(env, g_oom, "otlp_jni: converting a string");
+            return -1;
+        }
+        memcpy(nb, b->buf, b->len);
+        if (b->buf != b->stack) free(b->buf);
+        b->buf = nb;
+        b->cap = cap;
+    }
+    if ((size_t)n > b->ucap) {
+        jchar *nu = (jchar *)malloc((size_t)n * sizeof(jchar));
+        if (nu == NULL) {
+            (*env)->ThrowNew(env, g_oom, "otlp_jni: converting a string");
+            return -1;
+        }
+        if (b->u != b->ustack) free(b->u);
+        b->u = nu;
+        b->ucap = (size_t)n;
+    }
+    (*env)->GetStringRegion(env, js, 0, n, b->u);
+    if ((*env)->ExceptionCheck(env)) return -1;
+    char *dst = b->buf + b->len;
+    if (encode_utf8(env, b->u, n, dst, arg) != 0) return -1;
+    long off = (long)b->len;
+    b->len += strlen(dst) + 1;
+    return off;
+}
+
+/* The element `i` of `arr` as UTF-8 in `b` (offset), or -1 with an exception pending. */
+static long emit_elem(JNIEnv *env, emitbuf_t *b, jobjectArray arr, jint i, const char *arg) {
+    jstring js = (jstring)(*env)->GetObjectArrayElement(env, arr, i);
+    if ((*env)->ExceptionCheck(env)) return -1;
+    long off = emit_str(env, b, js, arg);
+    if (js != NULL) (*env)->DeleteLocalRef(env, js);
+    return off;
+}
+
+JNIEXPORT void JNICALL FN(spanEmit)(JNIEnv *env, jclass cls, jlong tracer, jstring name, jint kind,
+                                    jlong start_nanos, jlong end_nanos, jobjectArray keys,
+                                    jintArray types, jlongArray prims, jobjectArray objs,
+                                    jint count, jint start_count) {
+    (void)cls;
+    emitbuf_t b;
+    b.buf = b.stack;
+    b.len = 0;
+    b.cap = sizeof b.stack;
+    b.u = b.ustack;
+    b.ucap = EMIT_UNITS;
+    otlp_attribute_t astack[EMIT_ATTRS];
+    jint tstack[EMIT_ATTRS];
+    jlong vstack[EMIT_ATTRS];
+    otlp_attribute_t *at = astack;
+    jint *t = tstack;
+    jlong *v = vstack;
+    attrs_t slow;
+    int have_slow = 0;
+    long name_off;
+    if (count < 0 || start_count < 0 || start_count > count) {
+        (*env)->ThrowNew(env, g_iae, "attribute count");
+        return;
+    }
+    if (count > EMIT_ATTRS) {
+        at = (otlp_attribute_t *)malloc((size_t)count * sizeof *at);
+        t = (jint *)malloc((size_t)count * sizeof *t);
+        v = (jlong *)malloc((size_t)count * sizeof *v);
+        if (at == NULL || t == NULL || v == NULL) {
+            (*env)->ThrowNew(env, g_oom, "otlp_jni: attributes");
+            goto done;
+        }
+    }
+    name_off = emit_str(env, &b, name, "name");
+    if (name_off < 0) goto done;
+    if (count > 0) {
+        (*env)->GetIntArrayRegion(env, types, 0, count, t);
+        (*env)->GetLongArrayRegion(env, prims, 0, count, v);
+        if ((*env)->ExceptionCheck(env)) goto done;
+    }
+    int scalar = 1;
+    for (jint i = 0; i < count; i++) {
+        if (t[i] < OTLP_ATTRIBUTE_STRING || t[i] > OTLP_ATTRIBUTE_DOUBLE) scalar = 0;
+    }
+    if (!scalar) {
+        if (attrs_get(env, keys, types, prims, objs, count, &slow) != 0) goto done;
+        have_slow = 1;
+    } else {
+        /* keys and string values as offsets first: the buffer may move while it fills */
+        for (jint i = 0; i < count; i++) {
+            long k = emit_elem(env, &b, keys, i, "key");
+            if (k < 0) goto done;
+            at[i].key = (const char *)(uintptr_t)k;
+            at[i].type = (otlp_attribute_type_t)t[i];
+            switch (t[i]) {
+            case OTLP_ATTRIBUTE_STRING: {
+                long s = emit_elem(env, &b, objs, i, "value");
+                if (s < 0) goto done;
+                at[i].value.string_value = (const char *)(uintptr_t)s;
+                break;
+            }
+            case OTLP_ATTRIBUTE_BOOL: at[i].value.bool_value = v[i] != 0; break;
+            case OTLP_ATTRIBUTE_INT: at[i].value.int_value = v[i]; break;
+            default: {
+                double d;
+                memcpy(&d, &v[i], sizeof d);
+                at[i].value.double_value = d;
+                break;
+            }
+            }
+        }
+        for (jint i = 0; i < count; i++) {
+            at[i].key = b.buf + (uintptr_t)at[i].key;
+            if (t[i] == OTLP_ATTRIBUTE_STRING)
+                at[i].value.string_value = b.buf + (uintptr_t)at[i].value.string_value;
+        }
+    }
+    {
+        const otlp_attribute_t *all = have_slow ? slow.attrs : at;
+        otlp_finished_span_t f;
+        memset(&f, 0, sizeof f);
+        f.struct_size = sizeof f;
+        f.name = b.buf + name_off;
+        f.kind = (otlp_span_kind_t)kind;
+        f.start_attribute_count = (size_t)start_count;
+        f.start_attributes = start_count ? all : NULL;
+        f.attribute_count = (size_t)(count - start_count);
+        f.attributes = f.attribute_count ? all + start_count : NULL;
+        f.start_time_unix_nano = (uint64_t)start_nanos;
+        f.end_time_unix_nano = (uint64_t)end_nanos;
+        CHECK(otlp_span_emit(H(otlp_tracer_t, tracer), &f));
+    }
+done:
+    if (have_slow) attrs_free(&slow);
+    if (at != astack) free(at);
+    if (t != tstack) free(t);
+    if (v != vstack) free(v);
+    if (b.buf != b.stack) free(b.buf);
+    if (b.u != b.ustack) free(b.u);
+}
+
 /* ---------------------------------------------------------------- contexts -------------- */
 
 JNIEXPORT jlong JNICALL FN(contextExtract)(JNIEnv *env, jclass cls, jstring traceparent,

@@ -36,7 +36,7 @@ final class AttrBatch {
         objs = new Object[capacity];
     }
 
-    private void add(String key, int type, long prim, Object obj) {
+    void add(String key, int type, long prim, Object obj) {
         Objects.requireNonNull(key, "key");
         if (size == keys.length) {
             int cap = Math.max(4, size * 2);
@@ -127,6 +127,57 @@ final class AttrBatch {
     private static IllegalArgumentException mixed(String key, int i, Object o) {
         return new IllegalArgumentException("attribute " + key + ": element " + i + " is "
                 + (o == null ? "null" : o.getClass().getName()) + "; a list must be homogeneous");
+    }
+
+    /**
+     * Whether every string here is one the native side accepts without an error (keys not
+     * empty; no U+0000 or lone surrogate in keys and values), so the batch can wait on the Java
+     * side; otherwise the native call reports the problem.
+     */
+    boolean convertible() {
+        for (int i = 0; i < size; i++) {
+            if (!validKey(keys[i])) {
+                return false;
+            }
+            Object o = objs[i];
+            if (o instanceof String) {
+                if (!validString((String) o)) {
+                    return false;
+                }
+            } else if (o instanceof String[]) {
+                for (String e : (String[]) o) {
+                    if (!validString(e)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    static boolean validKey(String k) {
+        return k != null && !k.isEmpty() && validString(k);
+    }
+
+    /** Not null, no U+0000, no lone surrogate: what the shim converts to UTF-8. */
+    static boolean validString(String s) {
+        if (s == null) {
+            return false;
+        }
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                return false;
+            }
+            if (c >= 0xD800 && c <= 0xDFFF) {
+                if (c <= 0xDBFF && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     void addAll(AttrBatch other) {

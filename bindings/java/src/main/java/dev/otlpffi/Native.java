@@ -77,6 +77,13 @@ final class Native {
 
     static native void spanEnd(long span, long endNanos);
 
+    /**
+     * Records a whole span kept on the Java side (otlp_span_emit): entries [0, startCount) of
+     * the batch are its start attributes, the rest those set while it ran.
+     */
+    static native void spanEmit(long tracer, String name, int kind, long startNanos, long endNanos,
+            String[] keys, int[] types, long[] prims, Object[] objs, int count, int startCount);
+
     static native long contextExtract(String traceparent, String tracestate);
 
     static native void contextFree(long context);

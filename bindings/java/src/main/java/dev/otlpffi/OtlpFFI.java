@@ -45,11 +45,20 @@ public final class OtlpFFI {
         dev.otlpffi.Span newSpan(long h) {
             return new Span(this, h);
         }
+
+        @Override
+        dev.otlpffi.Span newLocalSpan(String name, int kind, long startNanos, AttrBatch startAttrs) {
+            return new Span(this, name, kind, startNanos, startAttrs);
+        }
     }
 
     public static class Span extends dev.otlpffi.Span {
         Span(dev.otlpffi.Tracer tracer, long handle) {
             super(tracer, handle);
+        }
+
+        Span(dev.otlpffi.Tracer tracer, String name, int kind, long startNanos, AttrBatch startAttrs) {
+            super(tracer, name, kind, startNanos, startAttrs);
         }
 
         @Override

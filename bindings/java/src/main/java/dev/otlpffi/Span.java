@@ -12,9 +12,17 @@ import java.util.Objects;
  * A running span (otlp_span_t). {@link #end()} (or close) ends it exactly once; ending again
  * does nothing. Other calls after end throw IllegalStateException, as do calls on a span of a
  * closed provider (whose {@code end()} does nothing). Safe to use from several threads.
+ *
+ * <p>A root span without links is kept on the Java side while it runs (name, kind, start time,
+ * attributes) and crosses into the library once, at end, through otlp_span_emit. The first call
+ * that needs the library's span (its context or ids, events, status, an exception, recording,
+ * use as a parent) starts it there with the recorded start time and attributes first.
  */
 public class Span implements AutoCloseable {
     private static final VarHandle HANDLE;
+
+    /** More attributes than this on a local span hand it over to the library. */
+    static final int LOCAL_MAX_ATTRIBUTES = 128;
 
     static {
         try {
@@ -27,18 +35,127 @@ public class Span implements AutoCloseable {
     final Tracer tracer;
     private volatile long handle;
 
+    // A local span: not in the library yet (handle 0). Written under the span's lock; `local`
+    // turns false once, when the span ends or is handed over (after `handle` is set).
+    private volatile boolean local;
+    private String name;
+    private int kind;
+    private long startNanos;
+    private AttrBatch attrs;      // [0, startCount): start attributes, then those set since
+    private int startCount;
+
     Span(Tracer tracer, long handle) {
         this.tracer = tracer;
         this.handle = handle;
     }
 
+    /** A local root span; {@code startAttrs} (may be null) is owned by the span. */
+    Span(Tracer tracer, String name, int kind, long startNanos, AttrBatch startAttrs) {
+        this.tracer = tracer;
+        this.name = name;
+        this.kind = kind;
+        this.startNanos = startNanos;
+        if (startAttrs != null && startAttrs.size > 0) {
+            this.attrs = startAttrs;
+            this.startCount = startAttrs.size;
+        }
+        this.local = true;
+    }
+
     private long h() {
         long h = handle;
         if (h == 0) {
-            throw new IllegalStateException("Span is ended");
+            h = handOver();
         }
         tracer.provider.checkOpen();
         return h;
+    }
+
+    /** Starts a local span in the library (recorded start time and attributes); its handle. */
+    private synchronized long handOver() {
+        long h = handle;
+        if (h != 0) {
+            return h;
+        }
+        if (!local) {
+            throw new IllegalStateException("Span is ended");
+        }
+        tracer.provider.checkOpen();
+        AttrBatch a = attrs;
+        int sc = startCount;
+        try {
+            if (sc == 0) {
+                h = Native.spanStart(tracer.handle, name, kind, 0L, startNanos);
+            } else {
+                h = Native.spanStartWithOptions(tracer.handle, name, kind, 0L, startNanos, a.keys, a.types,
+                        a.prims, a.objs, sc, sc, null, null);
+            }
+        } catch (OtlpException e) {
+            throw tracer.closedOr(e);
+        }
+        handle = h;
+        local = false;
+        attrs = null;
+        if (a != null && a.size > sc) {
+            AttrBatch rest = a;
+            if (sc > 0) {
+                rest = new AttrBatch(a.size - sc);
+                for (int i = sc; i < a.size; i++) {
+                    rest.keys[i - sc] = a.keys[i];
+                    rest.types[i - sc] = a.types[i];
+                    rest.prims[i - sc] = a.prims[i];
+                    rest.objs[i - sc] = a.objs[i];
+                }
+                rest.size = a.size - sc;
+            }
+            try {
+                Native.spanSetAttributes(h, rest.keys, rest.types, rest.prims, rest.objs, rest.size);
+            } catch (OtlpException e) {
+                throw mapped(e);
+            }
+        }
+        return h;
+    }
+
+    /** Appends {@code b} to a local span's attributes; false when the span is not local (any more). */
+    private boolean putLocal(AttrBatch b) {
+        if (!local || !b.convertible()) {
+            return false;
+        }
+        tracer.provider.checkOpen();
+        synchronized (this) {
+            if (!local) {
+                return false;
+            }
+            AttrBatch a = attrs;
+            if (a == null) {
+                a = attrs = new AttrBatch();
+            } else if (a.size + b.size > LOCAL_MAX_ATTRIBUTES) {
+                return false;
+            }
+            a.addAll(b);
+            return true;
+        }
+    }
+
+    private boolean putLocal(String key, int type, long prim, Object obj) {
+        if (!local || !AttrBatch.validKey(key)) {
+            return false;
+        }
+        tracer.provider.checkOpen();
+        synchronized (this) {
+            if (!local) {
+                return false;
+            }
+            AttrBatch a = attrs;
+            if (a == null) {
+                a = attrs = new AttrBatch();
+            } else if (a.size >= LOCAL_MAX_ATTRIBUTES) {
+                return false;
+            }
+            a.add(key, type, prim, obj);
+            return true;
+        }
     }
 
     private RuntimeException mapped(OtlpException e) {
@@ -54,6 +171,9 @@ public class Span implements AutoCloseable {
     }
 
     public Span setAttribute(String key, String value) {
+        if (AttrBatch.validString(value) && putLocal(key, AttrBatch.STRING, 0, value)) {
+            return this;
+        }
         long h = h();
         try {
             Native.spanSetString(h, key, value);
@@ -64,6 +184,9 @@ public class Span implements AutoCloseable {
     }
 
     public Span setAttribute(String key, long value) {
+        if (putLocal(key, AttrBatch.INT, value, null)) {
+            return this;
+        }
         long h = h();
         try {
             Native.spanSetLong(h, key, value);
@@ -74,6 +197,9 @@ public class Span implements AutoCloseable {
     }
 
     public Span setAttribute(String key, double value) {
+        if (putLocal(key, AttrBatch.DOUBLE, Double.doubleToRawLongBits(value), null)) {
+            return this;
+        }
         long h = h();
         try {
             Native.spanSetDouble(h, key, value);
@@ -84,6 +210,9 @@ public class Span implements AutoCloseable {
     }
 
     public Span setAttribute(String key, boolean value) {
+        if (putLocal(key, AttrBatch.BOOL, value ? 1 : 0, null)) {
+            return this;
+        }
         long h = h();
         try {
             Native.spanSetBool(h, key, value);
@@ -106,6 +235,13 @@ public class Span implements AutoCloseable {
     }
 
     private Span setBatch(AttrBatch b) {
+        if (b.size == 0 && local) {
+            tracer.provider.checkOpen();
+            return this;
+        }
+        if (putLocal(b)) {
+            return this;
+        }
         long h = h();
         try {
             Native.spanSetAttributes(h, b.keys, b.types, b.prims, b.objs, b.size);
@@ -176,6 +312,15 @@ public class Span implements AutoCloseable {
     }
 
     public Span updateName(String name) {
+        if (local && AttrBatch.validString(name)) {
+            tracer.provider.checkOpen();
+            synchronized (this) {
+                if (local) {
+                    this.name = name;
+                    return this;
+                }
+            }
+        }
         long h = h();
         try {
             Native.spanUpdateName(h, name);
@@ -257,12 +402,53 @@ public class Span implements AutoCloseable {
 
     /** Ends the span at {@code epochNanos} (0: now). */
     public void end(long epochNanos) {
+        if (local) {
+            String n;
+            int k;
+            long st;
+            AttrBatch a;
+            int sc;
+            synchronized (this) {
+                n = local ? name : null;
+                k = kind;
+                st = startNanos;
+                a = attrs;
+                sc = startCount;
+                if (n != null) {
+                    local = false;
+                    name = null;
+                    attrs = null;
+                }
+            }
+            if (n != null) {
+                emit(n, k, st, epochNanos, a, sc);
+                return;
+            }
+        }
         long h = (long) HANDLE.getAndSet(this, 0L);
         if (h == 0 || tracer.provider.isClosed()) {
             return;
         }
         try {
             Native.spanEnd(h, epochNanos);
+        } catch (OtlpException e) {
+            if (e.errno() == OtlpException.INVALID_HANDLE && tracer.provider.isClosed()) {
+                return;
+            }
+            throw e;
+        }
+    }
+
+    private void emit(String n, int k, long st, long endNanos, AttrBatch a, int sc) {
+        if (tracer.provider.isClosed()) {
+            return;
+        }
+        try {
+            if (a == null) {
+                Native.spanEmit(tracer.handle, n, k, st, endNanos, null, null, null, null, 0, 0);
+            } else {
+                Native.spanEmit(tracer.handle, n, k, st, endNanos, a.keys, a.types, a.prims, a.objs, a.size, sc);
+            }
         } catch (OtlpException e) {
             if (e.errno() == OtlpException.INVALID_HANDLE && tracer.provider.isClosed()) {
                 return;
@@ -279,7 +465,15 @@ public class Span implements AutoCloseable {
 
     /** Whether end() was called. */
     public boolean isEnded() {
+        if (local) {
+            return false;
+        }
         return handle == 0;
+    }
+
+    /** Now, in nanoseconds since the Unix epoch (the system's realtime clock, as the library's). */
+    static long nowNanos() {
+        return epochNanos(Instant.now());
     }
 
     static long epochNanos(Instant t) {

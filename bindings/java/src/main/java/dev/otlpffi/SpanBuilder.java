@@ -120,6 +120,15 @@ public final class SpanBuilder {
 
     public Span startSpan() {
         tracer.provider.checkOpen();
+        if (parentSpan == null && parent == null && links == null && AttrBatch.validString(name)
+                && (attributes == null || attributes.convertible())) {
+            AttrBatch start = null;
+            if (attributes != null && attributes.size > 0) {
+                start = new AttrBatch(attributes.size);
+                start.addAll(attributes);
+            }
+            return tracer.newLocalSpan(name, kind.value, startNanos == 0 ? Span.nowNanos() : startNanos, start);
+        }
         long parentHandle = 0;
         long tmp = 0;
         if (parentSpan != null) {

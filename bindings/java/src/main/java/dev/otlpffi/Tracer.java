@@ -38,6 +38,10 @@ public class Tracer {
 
     Span start(String name, int kind, long parent, long startNanos) {
         provider.checkOpen();
+        if (parent == 0 && AttrBatch.validString(name)) {
+            // a root span: kept on this side until it ends (or something needs the library's span)
+            return newLocalSpan(name, kind, startNanos == 0 ? Span.nowNanos() : startNanos, null);
+        }
         long h;
         try {
             h = Native.spanStart(handle, name, kind, parent, startNanos);
@@ -56,5 +60,10 @@ public class Tracer {
 
     Span newSpan(long h) {
         return new Span(this, h);
+    }
+
+    /** A root span kept on this side until it ends or is handed over (see {@link Span}). */
+    Span newLocalSpan(String name, int kind, long startNanos, AttrBatch startAttrs) {
+        return new Span(this, name, kind, startNanos, startAttrs);
     }
 }

@@ -294,4 +294,98 @@ class BindingTest {
         assertEquals("scope.test", j.get("scope_name").getAsString());
         assertEquals("9.9.9", j.get("scope_version").getAsString());
     }
+
+    static long nanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    @Test
+    void localRootSpanArrivesIntactThroughEmit() throws Exception {
+        String text = "日本語 🎉";
+        long startedBefore = provider.getStats().spansStarted();
+        long before = nanos(Instant.now());
+        // scalars only: the shim's one-buffer path
+        Span s = tracer.startSpan("emit " + text, SpanKind.SERVER);
+        s.setAttribute("s", text).setAttribute(text, -7L).setAttribute("d", -0.25).setAttribute("b", true)
+                .setAttribute("b", false); // a key set again replaces the earlier value
+        // every type, lists included: the general path
+        Span all = tracer.spanBuilder("emit-all " + text).setAttribute("at.start", text).startSpan();
+        all.setAttribute("s", text).setAttribute("l", Long.MAX_VALUE).setAttribute("d", 1e300)
+                .setAttribute("b", true).setAttribute("ls", List.of(text, "b"))
+                .setAttribute("ll", List.of(1L, -2L)).setAttribute("ld", List.of(0.5, -1.0))
+                .setAttribute("lb", List.of(false, true))
+                .setAllAttributes(Attributes.builder().put("batch.s", text).build());
+        // kept on this side until it ends: nothing reached the library yet
+        assertEquals(startedBefore, provider.getStats().spansStarted());
+        assertFalse(s.isEnded());
+        s.end();
+        all.end();
+        long after = nanos(Instant.now());
+        assertTrue(s.isEnded());
+        assertEquals(startedBefore + 2, provider.getStats().spansStarted());
+        assertEquals("Span is ended",
+                assertThrows(IllegalStateException.class, () -> s.setAttribute("k", "v")).getMessage());
+        flush();
+        JsonObject j = rx.awaitName("emit " + text);
+        assertEquals(2, j.get("kind").getAsInt());
+        assertEquals(text, attr(j, "s").get("value").getAsString());
+        assertEquals("-7", attr(j, text).get("value").getAsString());
+        assertEquals(-0.25, attr(j, "d").get("value").getAsDouble());
+        assertFalse(attr(j, "b").get("value").getAsBoolean());
+        long start = Long.parseLong(j.get("start_time_unix_nano").getAsString());
+        long end = Long.parseLong(j.get("end_time_unix_nano").getAsString());
+        assertTrue(before <= start && start <= end && end <= after, before + " " + start + " " + end + " " + after);
+        assertTrue(j.get("trace_id").getAsString().matches("[0-9a-f]{32}"));
+
+        JsonObject a = rx.awaitName("emit-all " + text);
+        assertEquals(text, attr(a, "at.start").get("value").getAsString());
+        assertEquals(text, attr(a, "s").get("value").getAsString());
+        assertEquals(Long.toString(Long.MAX_VALUE), attr(a, "l").get("value").getAsString());
+        assertEquals(1e300, attr(a, "d").get("value").getAsDouble());
+        assertTrue(attr(a, "b").get("value").getAsBoolean());
+        JsonArray ls = attr(a, "ls").getAsJsonArray("value");
+        assertEquals(text, ls.get(0).getAsJsonObject().get("value").getAsString());
+        assertEquals("-2", attr(a, "ll").getAsJsonArray("value").get(1).getAsJsonObject().get("value").getAsString());
+        assertEquals(0.5, attr(a, "ld").getAsJsonArray("value").get(0).getAsJsonObject().get("value").getAsDouble());
+        assertTrue(attr(a, "lb").getAsJsonArray("value").get(1).getAsJsonObject().get("value").getAsBoolean());
+        assertEquals(text, attr(a, "batch.s").get("value").getAsString());
+    }
+
+    @Test
+    void localSpanHandedOverKeepsStartTimeAndAttributes() throws Exception {
+        long before = nanos(Instant.now());
+        Span s = tracer.startSpan("handed-over");
+        long after = nanos(Instant.now());
+        s.setAttribute("early", "yes").setAttribute("n", 1L);
+        s.updateName("handed-over-renamed");
+        Thread.sleep(30);
+        s.setStatus(StatusCode.ERROR, "late"); // needs the library's span: hands it over
+        s.setAttribute("late", 2L).setAttribute("n", 3L);
+        assertTrue(s.getTraceId().matches("[0-9a-f]{32}"));
+        Span child = tracer.spanBuilder("handed-over-child").setParent(s).startSpan();
+        child.end();
+        s.end();
+        // an explicit start time and a string the shim rejects (handed over, then the error)
+        Instant t0 = Instant.parse("2024-05-06T07:08:09.000000123Z");
+        Span b = tracer.spanBuilder("handed-over-built").setStartTimestamp(t0).startSpan();
+        b.setAttribute("kept", true);
+        assertThrows(IllegalArgumentException.class, () -> b.setAttribute("bad", "x\ud83c"));
+        b.end(t0.plusNanos(1000));
+        flush();
+        JsonObject j = rx.awaitName("handed-over-renamed");
+        long start = Long.parseLong(j.get("start_time_unix_nano").getAsString());
+        assertTrue(before <= start && start <= after, before + " " + start + " " + after);
+        assertEquals("yes", attr(j, "early").get("value").getAsString());
+        assertEquals("3", attr(j, "n").get("value").getAsString());
+        assertEquals("2", attr(j, "late").get("value").getAsString());
+        assertEquals(2, j.get("status_code").getAsInt());
+        assertEquals("late", j.get("status_message").getAsString());
+        JsonObject c = rx.awaitName("handed-over-child");
+        assertEquals(j.get("trace_id").getAsString(), c.get("trace_id").getAsString());
+        assertEquals(j.get("span_id").getAsString(), c.get("parent_span_id").getAsString());
+        JsonObject bj = rx.awaitName("handed-over-built");
+        assertEquals("1714979289000000123", bj.get("start_time_unix_nano").getAsString());
+        assertEquals("1714979289000001123", bj.get("end_time_unix_nano").getAsString());
+        assertTrue(attr(bj, "kept").get("value").getAsBoolean());
+    }
 }
