@@ -388,4 +388,46 @@ class BindingTest {
         assertEquals("1714979289000001123", bj.get("end_time_unix_nano").getAsString());
         assertTrue(attr(bj, "kept").get("value").getAsBoolean());
     }
+
+    @Test
+    void localSpanSharedByThreadsKeepsEveryAttribute() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            Span s = tracer.startSpan("shared-" + round);
+            int threads = 4;
+            int per = 20;
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Thread> ts = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                boolean handOver = round % 2 == 0;
+                Thread th = new Thread(() -> {
+                    try {
+                        go.await();
+                        for (int k = 0; k < per; k++) {
+                            s.setAttribute("t" + id + "." + k, (long) k);
+                            if (id == 0 && k == per / 2 && handOver) {
+                                assertTrue(s.getSpanId().matches("[0-9a-f]{16}")); // hands over midway
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failed.set(e);
+                    }
+                });
+                th.start();
+                ts.add(th);
+            }
+            go.countDown();
+            for (Thread th : ts) {
+                th.join(10000);
+            }
+            if (failed.get() != null) {
+                throw new AssertionError(failed.get());
+            }
+            s.end();
+            flush();
+            JsonObject j = rx.awaitName("shared-" + round);
+            assertEquals(threads * per, j.getAsJsonObject("attributes").size(), j.toString());
+        }
+    }
 }
