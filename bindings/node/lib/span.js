@@ -21,8 +21,8 @@ const A = require('./arena');
 const { S, FULL, STRUCT, FINISHED, DATA, TWO32, putAddr, putZero, interned } = A;
 const attrs = require('./attributes');
 const clock = require('./clock');
-const { StatusCode, spanKind, statusCode } = require('./kinds');
-const { lastError, ended, closed, invalidArgument } = require('./errors');
+const { statusCode } = require('./kinds');
+const { lastError, ended, closed } = require('./errors');
 
 const { fn } = load();
 const f_emit = fn.otlp_span_emit;
@@ -423,4 +423,4 @@ class Span {
   }
 }
 
-module.exports = { Span, spanKind, StatusCode, invalidArgument };
+module.exports = { Span };

@@ -1,34 +1,16 @@
 'use strict';
 // Every attribute type, the int/double rule, BigInt range, arrays, non-ASCII text and the
 // argument errors — checked in what the real receiver decoded.
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const otlp = require('otlp-ffi');
-const { Receiver, attr, uniqueService } = require('./receiver');
+const { attr, exportingProvider } = require('./receiver');
 
-let rx;
-let provider;
-let tracer;
-let service;
-before(async () => {
-  rx = await Receiver.start();
-  service = uniqueService('attrs');
-  provider = new otlp.TracerProvider(rx.endpoint, service);
-  tracer = provider.getTracer();
-});
-after(async () => {
-  provider.free();
-  await rx.close();
-});
-
-async function exported(name) {
-  await provider.forceFlush(10000);
-  const [span] = await rx.waitFor((s) => s.service_name === service && s.name === name);
-  return span;
-}
+const fx = exportingProvider('attrs');
+const exported = async (name) => (await fx.exported(name))[0];
 
 test('scalars: integer numbers are ints, other numbers doubles, bigint int64, booleans, strings', async () => {
-  const span = tracer.startSpan('scalars');
+  const span = fx.tracer.startSpan('scalars');
   span.setAttribute('int', 12345).setAttribute('neg', -7).setAttribute('zero', 0).setAttribute('negzero', -0)
     .setAttribute('double', 1.5).setAttribute('nan', NaN).setAttribute('inf', -Infinity)
     .setAttribute('max_safe', Number.MAX_SAFE_INTEGER).setAttribute('two62', 2 ** 62).setAttribute('huge', 1e300)
@@ -60,7 +42,7 @@ test('scalars: integer numbers are ints, other numbers doubles, bigint int64, bo
 });
 
 test('homogeneous arrays of every kind, start attributes, setAttributes, a key set twice', async () => {
-  const span = tracer.startSpan('arrays', { attributes: { 'at.start': 'yes', replaced: 1 } });
+  const span = fx.tracer.startSpan('arrays', { attributes: { 'at.start': 'yes', replaced: 1 } });
   span.setAttributes({ strs: ['a', 'ü', '🎉'], ints: [1, -2, 3], dbls: [1, 2.5], bools: [true, false, true],
     bigs: [1n, -(2n ** 63n)], none: [] });
   span.setAttribute('replaced', 'last');
@@ -78,7 +60,7 @@ test('homogeneous arrays of every kind, start attributes, setAttributes, a key s
 });
 
 test('a span bigger than the scratch memory (long strings, many attributes) is packed whole', async () => {
-  const span = tracer.startSpan('big');
+  const span = fx.tracer.startSpan('big');
   const long = 'x'.repeat(200000) + 'é';
   span.setAttribute('long', long);
   for (let i = 0; i < 100; i++) span.setAttribute(`k${i}`, `value-${i}-${'y'.repeat(1000)}`);
@@ -89,7 +71,7 @@ test('a span bigger than the scratch memory (long strings, many attributes) is p
 });
 
 test('bad values are errors naming the key, and set nothing', async () => {
-  const span = tracer.startSpan('bad-values');
+  const span = fx.tracer.startSpan('bad-values');
   assert.throws(() => span.setAttribute('big', 2n ** 63n), (e) => e instanceof RangeError && /"big"/.test(e.message));
   assert.throws(() => span.setAttribute('big', -(2n ** 63n) - 1n), RangeError);
   assert.throws(() => span.setAttribute('obj', { a: 1 }), (e) => e instanceof TypeError && /"obj"/.test(e.message));
@@ -105,7 +87,7 @@ test('bad values are errors naming the key, and set nothing', async () => {
   assert.throws(() => span.setAttribute('s', 'bad\ud800'), lone);
   assert.throws(() => span.setAttribute('bad\udfff', 'v'), lone);
   assert.throws(() => span.setAttribute('arr', ['ok', '\ud83d']), lone);
-  assert.throws(() => tracer.startSpan('bad\ud800name'), lone);
+  assert.throws(() => fx.tracer.startSpan('bad\ud800name'), lone);
   assert.throws(() => span.addEvent('ev\ud800'), lone);
   span.setAttribute('good', 1);
   span.end();

@@ -1,34 +1,21 @@
 'use strict';
 // W3C propagation across a real HTTP hop (node:http, IncomingHttpHeaders), plain carriers,
 // tracestate, baggage, and invalid input.
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const otlp = require('otlp-ffi');
 const { SpanKind, extract, inject, Baggage, SpanContext } = otlp;
-const { Receiver, attr, uniqueService } = require('./receiver');
+const { attr, exportingProvider } = require('./receiver');
 
-let rx;
-let provider;
-let tracer;
-let service;
-before(async () => {
-  rx = await Receiver.start();
-  service = uniqueService('prop');
-  provider = new otlp.TracerProvider(rx.endpoint, service);
-  tracer = provider.getTracer();
-});
-after(async () => {
-  provider.free();
-  await rx.close();
-});
+const fx = exportingProvider('prop');
 
 test('client -> HTTP -> server: trace id kept, parent span id right, tracestate and baggage carried', async () => {
   let seen;
   const server = http.createServer((req, res) => {
     const parent = extract(req.headers);
     const baggage = Baggage.extract(req.headers);
-    const span = tracer.startSpan('GET /hop', { kind: SpanKind.SERVER, parent });
+    const span = fx.tracer.startSpan('GET /hop', { kind: SpanKind.SERVER, parent });
     span.setAttribute('baggage.user', baggage.get('user') || '');
     seen = { traceparent: req.headers.traceparent, tracestate: req.headers.tracestate, baggage: baggage.toObject() };
     span.end();
@@ -39,7 +26,7 @@ test('client -> HTTP -> server: trace id kept, parent span id right, tracestate 
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   try {
     const upstream = SpanContext.fromTraceparent('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'vendor=opaque, other=1');
-    const client = tracer.startSpan('call', { kind: SpanKind.CLIENT, parent: upstream });
+    const client = fx.tracer.startSpan('call', { kind: SpanKind.CLIENT, parent: upstream });
     const headers = client.inject({}, new Baggage({ user: 'ada lovelace', tier: 'gold' }));
     assert.equal(headers.tracestate, 'vendor=opaque,other=1');
     await new Promise((resolve, reject) => {
@@ -53,9 +40,9 @@ test('client -> HTTP -> server: trace id kept, parent span id right, tracestate 
   } finally {
     server.close();
   }
-  await provider.forceFlush(10000);
-  const [c] = await rx.waitFor((s) => s.service_name === service && s.name === 'call');
-  const [s] = await rx.waitFor((x) => x.service_name === service && x.name === 'GET /hop');
+  await fx.provider.forceFlush(10000);
+  const [c] = await fx.rx.waitFor((s) => s.service_name === fx.service && s.name === 'call');
+  const [s] = await fx.rx.waitFor((x) => x.service_name === fx.service && x.name === 'GET /hop');
   assert.equal(c.trace_id, '0af7651916cd43dd8448eb211c80319c');
   assert.equal(c.parent_span_id, 'b7ad6b7169203331');
   assert.equal(s.trace_id, c.trace_id);
@@ -75,7 +62,7 @@ test('extract: mixed-case names, several tracestate lines joined, several tracep
   assert.equal(a.traceFlags, 1);
   assert.equal(a.isRemote, true);
   const b = extract({ traceparent: tp, tracestate: ['a=1', 'b=2'] });
-  const span = tracer.startSpan('joined', { parent: b });
+  const span = fx.tracer.startSpan('joined', { parent: b });
   assert.equal(span.inject().tracestate, 'a=1,b=2');
   span.end();
   assert.equal(extract({ traceparent: [tp, tp] }), null);
@@ -90,7 +77,7 @@ test('extract: mixed-case names, several tracestate lines joined, several tracep
 });
 
 test('inject: a span, a context; unsampled flags; a freed context is an error', () => {
-  const span = tracer.startSpan('inject-me');
+  const span = fx.tracer.startSpan('inject-me');
   const carrier = inject(span);
   assert.match(carrier.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   assert.equal(carrier.tracestate, undefined);
@@ -101,7 +88,7 @@ test('inject: a span, a context; unsampled flags; a freed context is an error', 
   ctx.free();
   ctx.free();
   assert.throws(() => inject(ctx, {}), otlp.HandleClosedError);
-  assert.throws(() => tracer.startSpan('x', { parent: ctx }), otlp.HandleClosedError);
+  assert.throws(() => fx.tracer.startSpan('x', { parent: ctx }), otlp.HandleClosedError);
   assert.throws(() => inject({}, {}), TypeError);
 });
 

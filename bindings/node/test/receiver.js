@@ -92,4 +92,28 @@ let seq = 0;
 /** A service name unique to this test process. */
 function uniqueService(prefix) { return `${prefix}-${process.pid}-${++seq}`; }
 
-module.exports = { Receiver, attr, uniqueService, REPO };
+/** The fixture of a test file that exports to its own receiver: registers before/after hooks
+ * and returns { rx, service, provider, tracer } (filled in by the before hook) and
+ * exported(name, count) — flush, then the spans of that name once `count` arrived. */
+function exportingProvider(prefix) {
+  const { before, after } = require('node:test');
+  const { TracerProvider } = require('otlp-ffi');
+  const fx = {};
+  before(async () => {
+    fx.rx = await Receiver.start();
+    fx.service = uniqueService(prefix);
+    fx.provider = new TracerProvider(fx.rx.endpoint, fx.service);
+    fx.tracer = fx.provider.getTracer();
+  });
+  after(async () => {
+    fx.provider.free();
+    await fx.rx.close();
+  });
+  fx.exported = async (name, count = 1) => {
+    await fx.provider.forceFlush(10000);
+    return fx.rx.waitFor((s) => s.service_name === fx.service && s.name === name, count);
+  };
+  return fx;
+}
+
+module.exports = { Receiver, attr, uniqueService, exportingProvider, REPO };

@@ -2,51 +2,34 @@
 // Span surface: kinds, parents (another span, an extracted context), links, events with
 // attributes and times, status, exceptions, explicit start/end times, renames, double end and
 // use after end — checked field by field in what the real receiver decoded.
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const otlp = require('otlp-ffi');
 const { SpanKind, StatusCode } = otlp;
-const { Receiver, attr, uniqueService } = require('./receiver');
+const { attr, exportingProvider } = require('./receiver');
 
-let rx;
-let provider;
-let tracer;
-let service;
-before(async () => {
-  rx = await Receiver.start();
-  service = uniqueService('spans');
-  provider = new otlp.TracerProvider(rx.endpoint, service);
-  tracer = provider.getTracer();
-});
-after(async () => {
-  provider.free();
-  await rx.close();
-});
-
-async function exported(name, count = 1) {
-  await provider.forceFlush(10000);
-  return rx.waitFor((s) => s.service_name === service && s.name === name, count);
-}
+const fx = exportingProvider('spans');
+const exported = fx.exported;
 
 test('every kind, by constant and by name', async () => {
-  for (const [k, v] of Object.entries(SpanKind)) tracer.startSpan(`kind-${k}`, { kind: v }).end();
-  tracer.startSpan('kind-by-name', { kind: 'consumer' }).end();
+  for (const [k, v] of Object.entries(SpanKind)) fx.tracer.startSpan(`kind-${k}`, { kind: v }).end();
+  fx.tracer.startSpan('kind-by-name', { kind: 'consumer' }).end();
   for (const [k, v] of Object.entries(SpanKind)) {
     const [s] = await exported(`kind-${k}`);
     assert.equal(s.kind, v);
   }
   assert.equal((await exported('kind-by-name'))[0].kind, SpanKind.CONSUMER);
-  assert.throws(() => tracer.startSpan('x', { kind: 9 }), RangeError);
-  assert.throws(() => tracer.startSpan('x', { kind: 'sideways' }), RangeError);
-  assert.throws(() => tracer.startSpan('x', { knd: 1 }), (e) => e instanceof TypeError && /"knd"/.test(e.message));
+  assert.throws(() => fx.tracer.startSpan('x', { kind: 9 }), RangeError);
+  assert.throws(() => fx.tracer.startSpan('x', { kind: 'sideways' }), RangeError);
+  assert.throws(() => fx.tracer.startSpan('x', { knd: 1 }), (e) => e instanceof TypeError && /"knd"/.test(e.message));
 });
 
 test('a child of a span (kept on this side until it is needed) shares its trace', async () => {
-  const parent = tracer.startSpan('parent');
+  const parent = fx.tracer.startSpan('parent');
   parent.setAttribute('before.handover', 1);
-  const child = tracer.startSpan('child', { parent, kind: SpanKind.CLIENT, attributes: { 'c.start': true } });
+  const child = fx.tracer.startSpan('child', { parent, kind: SpanKind.CLIENT, attributes: { 'c.start': true } });
   child.setAttribute('c.late', 'x');
-  const grandchild = tracer.startSpan('grandchild', { parent: child.spanContext() });
+  const grandchild = fx.tracer.startSpan('grandchild', { parent: child.spanContext() });
   grandchild.end();
   child.end();
   parent.setAttribute('after.handover', 2);
@@ -69,7 +52,7 @@ test('a child of a span (kept on this side until it is needed) shares its trace'
 });
 
 test('events with attributes and times, status, exceptions', async () => {
-  const span = tracer.startSpan('eventful');
+  const span = fx.tracer.startSpan('eventful');
   const t = new Date('2026-01-02T03:04:05.678Z');
   span.addEvent('plain');
   span.addEvent('with.attrs', { 'cache.key': 'k1', hits: 3 });
@@ -99,7 +82,7 @@ test('events with attributes and times, status, exceptions', async () => {
 });
 
 test('setStatus(code) and OK is final; status code errors', async () => {
-  const span = tracer.startSpan('status-ok');
+  const span = fx.tracer.startSpan('status-ok');
   span.setStatus(StatusCode.OK);
   span.setStatus('error', 'ignored after OK');
   assert.throws(() => span.setStatus(7), RangeError);
@@ -110,17 +93,17 @@ test('setStatus(code) and OK is final; status code errors', async () => {
 });
 
 test('explicit start and end times (Date, ms, bigint ns, HrTime), links with attributes, renames', async () => {
-  const other = tracer.startSpan('link-target');
+  const other = fx.tracer.startSpan('link-target');
   const otherCtx = other.spanContext();
   other.end();
   const remote = otlp.SpanContext.fromTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'congo=t61rcWkgMzE');
-  const span = tracer.startSpan('timed', {
+  const span = fx.tracer.startSpan('timed', {
     startTime: 1767323045000.5, // ms, with a fraction
     links: [otherCtx, { context: remote, attributes: { 'link.kind': 'remote' } }],
   });
   span.updateName('timed-renamed');
   span.end(1767323046000000000n);
-  const local = tracer.startSpan('timed-local', { startTime: [1767323045, 250] });
+  const local = fx.tracer.startSpan('timed-local', { startTime: [1767323045, 250] });
   local.updateName('timed-local-renamed');
   local.end(new Date(1767323047000));
   const [s] = await exported('timed-renamed');
@@ -136,8 +119,8 @@ test('explicit start and end times (Date, ms, bigint ns, HrTime), links with att
   const [l] = await exported('timed-local-renamed');
   assert.equal(l.start_time_unix_nano, '1767323045000000250');
   assert.equal(l.end_time_unix_nano, '1767323047000000000');
-  assert.throws(() => tracer.startSpan('x', { startTime: 'yesterday' }), TypeError);
-  assert.throws(() => tracer.startSpan('x', { startTime: -5 }), RangeError);
+  assert.throws(() => fx.tracer.startSpan('x', { startTime: 'yesterday' }), TypeError);
+  assert.throws(() => fx.tracer.startSpan('x', { startTime: -5 }), RangeError);
   remote.free();
   otherCtx.free();
 });
@@ -146,7 +129,7 @@ test('start times of spans kept on this side agree with the library clock', asyn
   // Date.now() has millisecond steps; the calibrated origin is within a few microseconds
   const slack = 50000n;
   const before = BigInt(Date.now()) * 1000000n - slack;
-  const span = tracer.startSpan('clock');
+  const span = fx.tracer.startSpan('clock');
   const after = BigInt(Date.now() + 1) * 1000000n + slack;
   span.end();
   const [s] = await exported('clock');
@@ -156,7 +139,7 @@ test('start times of spans kept on this side agree with the library clock', asyn
 });
 
 test('end() twice exports once; use after end throws SpanEndedError; Symbol.dispose ends the span', async () => {
-  const span = tracer.startSpan('ended-twice');
+  const span = fx.tracer.startSpan('ended-twice');
   span.end();
   span.end();
   assert.equal(span.ended, true);
@@ -168,32 +151,32 @@ test('end() twice exports once; use after end throws SpanEndedError; Symbol.disp
   assert.throws(() => span.spanContext(), used);
   assert.throws(() => span.inject({}), used);
   assert.throws(() => span.isRecording(), used);
-  const native = tracer.startSpan('native-ended-twice', { parent: otlp.SpanContext.fromTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01') });
+  const native = fx.tracer.startSpan('native-ended-twice', { parent: otlp.SpanContext.fromTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01') });
   native.end();
   native.end();
   assert.throws(() => native.setAttribute('k', 1), otlp.SpanEndedError);
-  // what `using scoped = tracer.startSpan(...)` calls at the end of its block (Node 20 has
+  // what `using scoped = fx.tracer.startSpan(...)` calls at the end of its block (Node 20 has
   // Symbol.dispose but not yet the syntax)
-  const scoped = tracer.startSpan('disposed');
+  const scoped = fx.tracer.startSpan('disposed');
   scoped.setAttribute('in.block', true);
   scoped[Symbol.dispose]();
-  await provider.forceFlush(10000);
+  await fx.provider.forceFlush(10000);
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal(rx.spans.filter((s) => s.service_name === service && s.name === 'ended-twice').length, 1);
-  assert.equal(rx.spans.filter((s) => s.service_name === service && s.name === 'native-ended-twice').length, 1);
+  assert.equal(fx.rx.spans.filter((s) => s.service_name === fx.service && s.name === 'ended-twice').length, 1);
+  assert.equal(fx.rx.spans.filter((s) => s.service_name === fx.service && s.name === 'native-ended-twice').length, 1);
   const [d] = await exported('disposed');
   assert.deepEqual(attr(d, 'in.block'), ['bool', true]);
 });
 
 test('isRecording follows the sampler', async () => {
-  const off = new otlp.TracerProvider(rx.endpoint, `${service}-off`, { sampler: 'always_off' });
+  const off = new otlp.TracerProvider(fx.rx.endpoint, `${fx.service}-off`, { sampler: 'always_off' });
   try {
     const span = off.getTracer().startSpan('unsampled');
     assert.equal(span.isRecording(), false);
     const headers = span.inject();
     assert.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     span.end();
-    assert.equal(tracer.startSpan('sampled').isRecording(), true);
+    assert.equal(fx.tracer.startSpan('sampled').isRecording(), true);
   } finally {
     off.free();
   }
