@@ -4,21 +4,21 @@ const { load } = require('./raw');
 const A = require('./arena');
 const { S, DATA } = A;
 const attrs = require('./attributes');
-const { lastError, closed } = require('./errors');
-const managed = require('./managed');
+const { lastError } = require('./errors');
+const { Managed } = require('./managed');
 const { header } = require('./propagation');
 
 const { fn } = load();
 
-function freeBaggage(h) { fn.otlp_baggage_free(h); }
+class Baggage extends Managed {
+  static _release(h) { fn.otlp_baggage_free(h); }
 
-class Baggage {
   /** An empty baggage, or one with `entries` ({key: value}). */
   constructor(entries) {
+    super();
     const rc = fn.otlp_baggage_new(S.outPtr);
     if (rc) throw lastError(rc);
-    this._h = S.u64[A.OUT >> 3];
-    managed.track(this, freeBaggage, this._h);
+    this._adopt(S.u64[A.OUT >> 3]);
     if (entries !== undefined && entries !== null) {
       for (const [k, v] of Object.entries(entries)) this.set(k, v);
     }
@@ -30,8 +30,7 @@ class Baggage {
     const rc = fn.otlp_baggage_extract(value, S.outPtr);
     if (rc) throw lastError(rc);
     const b = Object.create(Baggage.prototype);
-    b._h = S.u64[A.OUT >> 3];
-    managed.track(b, freeBaggage, b._h);
+    b._adopt(S.u64[A.OUT >> 3]);
     return b;
   }
 
@@ -100,23 +99,6 @@ class Baggage {
     const value = this.toHeader();
     if (value) carrier.baggage = value;
     return carrier;
-  }
-
-  get closed() { return this._h === null; }
-
-  free() {
-    const h = this._h;
-    if (h === null) return;
-    this._h = null;
-    managed.untrack(this);
-    fn.otlp_baggage_free(h);
-  }
-  close() { this.free(); }
-  [Symbol.dispose]() { this.free(); }
-
-  _handle() {
-    if (this._h === null) throw closed('Baggage');
-    return this._h;
   }
 }
 

@@ -7,22 +7,22 @@ const { load } = require('./raw');
 const A = require('./arena');
 const { S, DATA } = A;
 const attrs = require('./attributes');
-const { lastError, closed } = require('./errors');
-const managed = require('./managed');
+const { lastError } = require('./errors');
+const { Managed } = require('./managed');
 
 const { fn } = load();
 const TRACEPARENT_LEN = 55;
 
-function freeContext(h) { fn.otlp_context_free(h); }
+class SpanContext extends Managed {
+  static _release(h) { fn.otlp_context_free(h); }
 
-class SpanContext {
   /** @internal use SpanContext.fromTraceparent(), extract() or span.spanContext() */
   constructor(handle, traceparent, tracestate, remote) {
-    this._h = handle;
+    super();
     this._tp = traceparent;
     this._ts = tracestate;
     this._remote = remote;
-    managed.track(this, freeContext, handle);
+    this._adopt(handle);
   }
 
   /** A remote parent from a traceparent (and tracestate) header value; throws
@@ -58,27 +58,12 @@ class SpanContext {
   get traceparent() { return this._tp.length > TRACEPARENT_LEN ? this._tp.slice(0, TRACEPARENT_LEN) : this._tp; }
   /** True when it came from another process (extract). */
   get isRemote() { return this._remote; }
-  /** True until free()/close(). */
-  get closed() { return this._h === null; }
-
-  /** Frees the library's context (idempotent). Spans started under it are not affected. */
-  free() {
-    const h = this._h;
-    if (h === null) return;
-    this._h = null;
-    managed.untrack(this);
-    fn.otlp_context_free(h);
-  }
-  close() { this.free(); }
-  [Symbol.dispose]() { this.free(); }
+  // free() frees the library's context (idempotent); spans started under it are not affected.
 
   toString() { return `SpanContext(${this.traceparent}${this._ts ? `, ${this._ts}` : ''})`; }
 
   /** @internal */
-  _handle(what) {
-    if (this._h === null) throw closed(`SpanContext given as ${what}`);
-    return this._h;
-  }
+  _handle(what) { return super._handle(`SpanContext given as ${what}`); }
 }
 
 function normalizeState(ts) {

@@ -10,7 +10,7 @@ const attrs = require('./attributes');
 const config = require('./config');
 const { Tracer } = require('./tracer');
 const { lastError, errorFor, closed } = require('./errors');
-const managed = require('./managed');
+const { Managed } = require('./managed');
 
 const raw = load();
 const { fn } = raw;
@@ -63,9 +63,9 @@ function timeoutArg(timeoutMs) {
   return Math.min(Math.floor(timeoutMs), MAX_TIMEOUT_MS);
 }
 
-function freeProvider(h) { fn.otlp_tracer_provider_free(h); }
+class TracerProvider extends Managed {
+  static _release(h) { fn.otlp_tracer_provider_free(h); }
 
-class TracerProvider {
   /**
    * new TracerProvider(endpoint?, serviceName?, options?) or new TracerProvider(options).
    * Without an endpoint the environment's OTEL_EXPORTER_OTLP_ENDPOINT or the default
@@ -73,6 +73,7 @@ class TracerProvider {
    * unknown option is a TypeError naming it.
    */
   constructor(endpoint, serviceName, options) {
+    super();
     let opts;
     if (endpoint !== null && typeof endpoint === 'object') {
       opts = { ...endpoint };
@@ -82,20 +83,16 @@ class TracerProvider {
       if (serviceName !== undefined && serviceName !== null) opts.serviceName = attrs.checkString(serviceName, 'serviceName');
     }
     const { settings, resource, exitTimeoutMs } = config.resolve(opts);
-    this._h = config.init(settings, resource);
+    this._adopt(config.init(settings, resource));
     this._exitTimeoutMs = exitTimeoutMs;
     this._tracers = new Map();
     this._ref = new WeakRef(this);
     open.add(this._ref);
-    managed.track(this, freeProvider, this._h);
     if (!exitHooked) {
       exitHooked = true;
       process.on('exit', onExit);
     }
   }
-
-  /** True after free()/close(). */
-  get closed() { return this._h === null; }
 
   /** The provider's default tracer, or the tracer of an instrumentation scope. The same scope
    * gives the same Tracer. */
@@ -154,15 +151,9 @@ class TracerProvider {
    * frees the provider, its tracers and its open spans. Blocks until then; idempotent. Use
    * `await provider.shutdown()` first to keep the event loop free while spans go out. */
   free() {
-    const h = this._h;
-    if (h === null) return;
-    this._h = null;
-    open.delete(this._ref);
-    managed.untrack(this);
-    fn.otlp_tracer_provider_free(h);
+    if (this._h !== null) open.delete(this._ref);
+    super.free();
   }
-  close() { this.free(); }
-  [Symbol.dispose]() { this.free(); }
   async [Symbol.asyncDispose]() {
     if (this._h === null) return;
     try {
@@ -176,11 +167,6 @@ class TracerProvider {
     const h = this._h;
     fn.otlp_tracer_provider_shutdown(h, this._exitTimeoutMs);
     this.free();
-  }
-
-  _handle() {
-    if (this._h === null) throw closed('TracerProvider');
-    return this._h;
   }
 }
 
