@@ -262,5 +262,5 @@ function compact(a) {
 }
 
 module.exports = {
-  ATTR_SIZE, checkString, checkKey, keyOf, classify, collect, packAttributes, putRef, compact, describe,
+  ATTR_SIZE, checkString, keyOf, classify, collect, packAttributes, putRef, compact, describe,
 };

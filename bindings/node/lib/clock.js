@@ -63,12 +63,6 @@ function putPerf(at, t) {
   S.u32[w + 1] = originHi + Math.floor(lo / TWO32);
 }
 
-/** Epoch nanoseconds (bigint) of a performance.now() reading. */
-function perfToNs(t) {
-  if (originHi < 0) calibrate();
-  return (BigInt(originHi) << 32n) + BigInt(originLo) + BigInt(Math.round(t * 1e6));
-}
-
 const MAX_NS = 2n ** 64n - 1n;
 
 /** A caller's time -> epoch nanoseconds (bigint), or throws naming `what`. */
@@ -94,4 +88,4 @@ function toNs(value, what) {
   return ns;
 }
 
-module.exports = { now, putPerf, perfToNs, toNs, calibrate };
+module.exports = { now, putPerf, toNs };
