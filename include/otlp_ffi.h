@@ -5,9 +5,11 @@
  *  - Every fallible function returns otlp_error_t (OTLP_OK == 0, errors negative);
  *    otlp_get_last_error() then describes the failure for the calling thread.
  *  - Handles are opaque and validated: a freed, ended or forged handle is answered with
- *    OTLP_ERROR_INVALID_HANDLE, never undefined behaviour. A NULL pointer argument is
- *    OTLP_ERROR_NULL_POINTER unless documented as nullable. Out-parameters are written only
+ *    OTLP_ERROR_INVALID_HANDLE, never undefined behaviour. Out-parameters are written only
  *    on success. *_free(NULL) is a no-op.
+ *  - NULL: a NULL optional string means absent (as in other OpenTelemetry SDKs); required
+ *    strings are named under OTLP_ERROR_NULL_POINTER in each function's Errors. Any other
+ *    NULL pointer argument is OTLP_ERROR_NULL_POINTER unless documented as nullable.
  *  - Ownership: the caller frees providers, spans (by ending them), contexts and configs;
  *    tracers belong to their provider. Strings passed in are copied; strings returned are
  *    owned by the library.
@@ -372,6 +374,19 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * The library's clock: nanoseconds since the Unix epoch (the system's real-time clock,
+ * `CLOCK_REALTIME` on Linux), the clock every time the library stamps itself ("now": span
+ * starts and ends, events) is read from. 0 for a system clock set before 1970.
+ *
+ * For bindings whose language has only a coarse or a monotonic clock (JavaScript's
+ * `Date.now()` counts milliseconds, `performance.now()` does not follow the system clock when
+ * it is set): they calibrate against this one, so that the times they pass (a span kept on
+ * their side until it ends) and the times the library stamps agree. Never fails; callable from
+ * any thread at any time, before any provider exists.
+ */
+uint64_t otlp_now_unix_nano(void);
+
+/**
  * Returns the message of the last failing call made by the calling thread.
  *
  * Never NULL: the empty string `""` when this thread has had no failure. The text starts with
@@ -398,11 +413,12 @@ otlp_error_t otlp_baggage_new(otlp_baggage_t **baggage);
 
 /**
  * Parses an incoming W3C `baggage` header into a new baggage (free it with
- * `otlp_baggage_free`). Values are percent-decoded; invalid members are skipped (the call
- * still succeeds); at most 180 members are kept.
+ * `otlp_baggage_free`); a NULL `header` (the request had none) gives an empty baggage. Values
+ * are percent-decoded; invalid members are skipped (the call still succeeds), a member whose
+ * value decodes to a NUL (`%00`) included, since values are read back as NUL-terminated
+ * strings; at most 180 members are kept.
  *
- * Errors: OTLP_ERROR_NULL_POINTER (header, baggage), OTLP_ERROR_INVALID_ARGUMENT (header not
- * UTF-8).
+ * Errors: OTLP_ERROR_NULL_POINTER (baggage), OTLP_ERROR_INVALID_ARGUMENT (header not UTF-8).
  */
 otlp_error_t otlp_baggage_extract(const char *header, otlp_baggage_t **baggage);
 
@@ -459,7 +475,9 @@ otlp_error_t otlp_config_new(otlp_config_t **config);
 /**
  * Sets one setting, named by its OpenTelemetry environment variable (e.g.
  * "OTEL_EXPORTER_OTLP_ENDPOINT"). It takes precedence over the environment. `key` and
- * `value` are copied. The README lists the supported keys.
+ * `value` are copied. The README lists the supported keys; one is this library's own,
+ * OTEL_BSP_MAX_EXPORT_BYTES (default 3145728): the largest encoded export request in bytes,
+ * a batch larger is sent in several requests, a span alone larger is dropped and counted.
  *
  * Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE (config not
  * live), OTLP_ERROR_INVALID_ARGUMENT (unsupported key, or a value that does not parse; the
@@ -526,9 +544,11 @@ otlp_error_t otlp_context_extract(const char *traceparent, otlp_context_t **cont
 /**
  * Like `otlp_context_extract`, also taking the incoming `tracestate` header (may be NULL).
  *
- * A valid tracestate (W3C grammar, at most 32 members, no duplicate keys) is carried to
- * every span started under this context and injected by `otlp_context_inject_tracestate`;
- * an invalid one is dropped and the call still succeeds when the traceparent is valid.
+ * A valid tracestate (W3C Trace Context level 2 grammar, at most 32 members; a key repeated
+ * later in the list is dropped) is carried to every span started under this context and
+ * injected by `otlp_context_inject_tracestate`; an invalid one is dropped and the call still
+ * succeeds when the traceparent is valid. Several `tracestate` header lines are one value:
+ * join them with "," before the call.
  *
  * Errors: OTLP_ERROR_NULL_POINTER (traceparent, context), OTLP_ERROR_INVALID_ARGUMENT
  * (malformed traceparent, or tracestate not UTF-8). Thread-safe.
@@ -551,16 +571,22 @@ void otlp_context_free(otlp_context_t *context);
  * `endpoint` is the collector's base URL, http:// or https:// (e.g. "http://localhost:4318"):
  * for HTTP `/v1/traces` is appended to its path unless already there; for grpc it is used as
  * given. `service_name` becomes the resource's
- * service.name. An empty string for either means "not given": the OTEL_* environment
+ * service.name. NULL or an empty string for either means "not given": the OTEL_* environment
  * variables (see README), then the defaults (http://localhost:4318, "unknown_service:<exe>") apply;
  * explicit arguments win over the environment. No network traffic happens here: the call
  * succeeds when no collector is listening. Exports run on a background thread started by the
  * first provider and stopped with the last one.
  *
+ * fork(): a provider may be created before fork() and used in the children with no call of
+ * any kind: in a child it starts an export thread of the child's own on first use and exports
+ * the child's spans (its stats count those only); spans the parent had queued are exported by
+ * the parent only, and ending a span started before the fork exports nothing in the child.
+ * Free (or flush) the provider before the child exits to deliver what it queued.
+ *
  * On success `*provider` receives a provider that must be freed with
  * `otlp_tracer_provider_free`. Thread-safe.
  *
- * Errors: OTLP_ERROR_NULL_POINTER (endpoint, service_name, provider),
+ * Errors: OTLP_ERROR_NULL_POINTER (provider),
  * OTLP_ERROR_INVALID_ARGUMENT (not UTF-8, endpoint not an http:// or https:// URL),
  * OTLP_ERROR_INITIALIZATION_FAILED (the export runtime or HTTP client could not start, a TLS
  * file of OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_KEY / _CLIENT_CERTIFICATE cannot be read or
@@ -584,7 +610,9 @@ otlp_error_t otlp_init_with_config(const otlp_config_t *config, otlp_tracer_prov
  * Returns OTLP_OK when all were exported (or dropped and counted), OTLP_ERROR_TIMEOUT when
  * the time ran out (export continues in the background), OTLP_ERROR_EXPORT_FAILED when the
  * collector refused or could not be reached (spans are kept for a later attempt while the
- * queue has room). After shutdown it returns OTLP_OK at once.
+ * queue has room). After shutdown it returns OTLP_OK at once. `timeout_ms` 0 means "do not
+ * wait": OTLP_OK when nothing is pending (nothing queued or in flight), otherwise the export
+ * is started and OTLP_ERROR_TIMEOUT returned at once.
  *
  * Errors also: OTLP_ERROR_NULL_POINTER (provider), OTLP_ERROR_INVALID_HANDLE.
  */
@@ -597,8 +625,9 @@ otlp_error_t otlp_tracer_provider_force_flush(otlp_tracer_provider_t *provider, 
  *
  * Returns OTLP_OK, OTLP_ERROR_TIMEOUT (spans still queued are dropped and counted) or
  * OTLP_ERROR_EXPORT_FAILED (the collector refused or was unreachable after retries; returned
- * as soon as the retries are exhausted). Errors also: OTLP_ERROR_NULL_POINTER,
- * OTLP_ERROR_INVALID_HANDLE.
+ * as soon as the retries are exhausted). With `timeout_ms` 0 it does not wait: OTLP_OK when
+ * nothing is pending, otherwise OTLP_ERROR_TIMEOUT at once (recording stops either way).
+ * Errors also: OTLP_ERROR_NULL_POINTER, OTLP_ERROR_INVALID_HANDLE.
  */
 otlp_error_t otlp_tracer_provider_shutdown(otlp_tracer_provider_t *provider, uint32_t timeout_ms);
 
@@ -748,11 +777,11 @@ otlp_error_t otlp_span_add_event(otlp_span_t *span, const char *name);
 otlp_error_t otlp_span_add_event_with_attributes(otlp_span_t *span, const char *name, uint64_t time_unix_nano, const otlp_attribute_t *attributes, size_t count);
 
 /**
- * Sets the span status. `description` (copied; pass "" for none) is kept only with
+ * Sets the span status. `description` (copied; NULL or "" for none) is kept only with
  * OTLP_STATUS_ERROR. Per OpenTelemetry, OTLP_STATUS_OK is final and OTLP_STATUS_UNSET is
  * ignored.
  *
- * Errors: OTLP_ERROR_NULL_POINTER (span, description), OTLP_ERROR_INVALID_HANDLE,
+ * Errors: OTLP_ERROR_NULL_POINTER (span), OTLP_ERROR_INVALID_HANDLE,
  * OTLP_ERROR_INVALID_ARGUMENT (code out of range, description not UTF-8). Thread-safe.
  */
 otlp_error_t otlp_span_set_status(otlp_span_t *span, otlp_status_code_t code, const char *description);

@@ -5,7 +5,7 @@
 //! (`;k=v` metadata) are kept verbatim. Limits follow W3C Baggage: at most 180 members, and an
 //! injected header never exceeds 8192 bytes (members that would push it over are left out).
 
-use crate::boundary::{arg_str, check_ptr, key_value, write_c_string, write_out};
+use crate::boundary::{arg_opt_str, arg_str, check_ptr, key_value, write_c_string, write_out};
 use crate::handles::{self, BAGGAGES};
 use crate::types::{otlp_baggage_t, otlp_error_t};
 use otlp_ffi_core::Baggage;
@@ -23,20 +23,21 @@ pub unsafe extern "C" fn otlp_baggage_new(baggage: *mut *mut otlp_baggage_t) -> 
 }
 
 /// Parses an incoming W3C `baggage` header into a new baggage (free it with
-/// `otlp_baggage_free`). Values are percent-decoded; invalid members are skipped (the call
-/// still succeeds); at most 180 members are kept.
+/// `otlp_baggage_free`); a NULL `header` (the request had none) gives an empty baggage. Values
+/// are percent-decoded; invalid members are skipped (the call still succeeds), a member whose
+/// value decodes to a NUL (`%00`) included, since values are read back as NUL-terminated
+/// strings; at most 180 members are kept.
 ///
-/// Errors: OTLP_ERROR_NULL_POINTER (header, baggage), OTLP_ERROR_INVALID_ARGUMENT (header not
-/// UTF-8).
+/// Errors: OTLP_ERROR_NULL_POINTER (baggage), OTLP_ERROR_INVALID_ARGUMENT (header not UTF-8).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn otlp_baggage_extract(
     header: *const c_char,
     baggage: *mut *mut otlp_baggage_t,
 ) -> otlp_error_t {
     ffi_result!({
-        let header = unsafe { arg_str(header, "header") }?;
+        let header = unsafe { arg_opt_str(header, "header") }?;
         check_ptr(baggage, "baggage")?;
-        unsafe { handles::publish(&BAGGAGES, Baggage::parse(header), baggage) }
+        unsafe { handles::publish(&BAGGAGES, header.map(Baggage::parse).unwrap_or_default(), baggage) }
     })
 }
 

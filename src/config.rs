@@ -22,7 +22,9 @@ pub unsafe extern "C" fn otlp_config_new(config: *mut *mut otlp_config_t) -> otl
 
 /// Sets one setting, named by its OpenTelemetry environment variable (e.g.
 /// "OTEL_EXPORTER_OTLP_ENDPOINT"). It takes precedence over the environment. `key` and
-/// `value` are copied. The README lists the supported keys.
+/// `value` are copied. The README lists the supported keys; one is this library's own,
+/// OTEL_BSP_MAX_EXPORT_BYTES (default 3145728): the largest encoded export request in bytes,
+/// a batch larger is sent in several requests, a span alone larger is dropped and counted.
 ///
 /// Errors: OTLP_ERROR_NULL_POINTER (config, key, value), OTLP_ERROR_INVALID_HANDLE (config not
 /// live), OTLP_ERROR_INVALID_ARGUMENT (unsupported key, or a value that does not parse; the

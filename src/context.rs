@@ -70,9 +70,11 @@ pub unsafe extern "C" fn otlp_context_extract(
 
 /// Like `otlp_context_extract`, also taking the incoming `tracestate` header (may be NULL).
 ///
-/// A valid tracestate (W3C grammar, at most 32 members, no duplicate keys) is carried to
-/// every span started under this context and injected by `otlp_context_inject_tracestate`;
-/// an invalid one is dropped and the call still succeeds when the traceparent is valid.
+/// A valid tracestate (W3C Trace Context level 2 grammar, at most 32 members; a key repeated
+/// later in the list is dropped) is carried to every span started under this context and
+/// injected by `otlp_context_inject_tracestate`; an invalid one is dropped and the call still
+/// succeeds when the traceparent is valid. Several `tracestate` header lines are one value:
+/// join them with "," before the call.
 ///
 /// Errors: OTLP_ERROR_NULL_POINTER (traceparent, context), OTLP_ERROR_INVALID_ARGUMENT
 /// (malformed traceparent, or tracestate not UTF-8). Thread-safe.

@@ -14,8 +14,27 @@ use std::ffi::c_char;
 
 /// A span kind argument (an `otlp_span_kind_t` as the integer C passes).
 pub fn span_kind(kind: otlp_span_kind_arg) -> Result<SpanKind> {
-    SpanKind::from_i32(kind)
-        .ok_or_else(|| Error::invalid_argument(format!("argument `kind` is {kind}, not an otlp_span_kind_t (1..=5)")))
+    span_kind_named(kind, "", "kind")
+}
+
+/// `field`, or `owner.field` when it is a field of the struct argument `owner`.
+fn path(owner: &str, field: &str) -> String {
+    if owner.is_empty() { field.to_owned() } else { format!("{owner}.{field}") }
+}
+
+/// Like [`span_kind`] for the field `kind` of the struct `owner` (`options.kind`); the name is
+/// only formatted on failure.
+fn span_kind_named(kind: otlp_span_kind_arg, owner: &str, field: &str) -> Result<SpanKind> {
+    SpanKind::from_i32(kind).ok_or_else(|| {
+        Error::invalid_argument(format!("argument `{}` is {kind}, not an otlp_span_kind_t (1..=5)", path(owner, field)))
+    })
+}
+
+/// An error about a handle argument or field, with its name in front of the message
+/// ("argument `options.links[0].context`: context handle is not live ...").
+#[cold]
+fn naming(e: Error, name: &str) -> Error {
+    Error::new(e.code, format!("argument `{name}`: {}", e.message))
 }
 
 /// A status code argument (an `otlp_status_code_t` as the integer C passes).
@@ -26,7 +45,16 @@ pub fn status_code(code: otlp_status_code_arg) -> Result<StatusCode> {
 
 /// A parent context argument: NULL means none (a root span).
 pub fn parent(context: *const otlp_context_t) -> Result<Option<otlp_ffi_core::SpanContext>> {
-    if context.is_null() { Ok(None) } else { handles::context(context).map(Some) }
+    parent_named(context, "")
+}
+
+/// Like [`parent`] for the field `parent` of the struct `owner` (`options.parent`).
+fn parent_named(context: *const otlp_context_t, owner: &str) -> Result<Option<otlp_ffi_core::SpanContext>> {
+    if context.is_null() {
+        Ok(None)
+    } else {
+        handles::context(context).map(Some).map_err(|e| naming(e, &path(owner, "parent")))
+    }
 }
 
 /// Reads a C array of `count` elements (NULL allowed only for an empty array).
@@ -155,11 +183,11 @@ impl StartFields {
     /// The arrays hold the counts they claim, as the C API documents.
     unsafe fn read<'a>(self, owner: &str, attributes_field: &str) -> Result<StartOptions<'a>> {
         let mut opts = StartOptions {
-            kind: if self.kind == 0 { SpanKind::Internal } else { span_kind(self.kind)? },
+            kind: if self.kind == 0 { SpanKind::Internal } else { span_kind_named(self.kind, owner, "kind")? },
             start_ns: (self.start_time_unix_nano != 0).then_some(self.start_time_unix_nano),
             ..Default::default()
         };
-        opts.parent = parent(self.parent)?;
+        opts.parent = parent_named(self.parent, owner)?;
         opts.attributes = unsafe { read_c_attributes(self.attributes, self.attribute_count, attributes_field) }?;
         if self.link_count > 0 {
             check_ptr(self.links, &format!("{owner}.links"))?;
@@ -167,7 +195,7 @@ impl StartFields {
             let links = unsafe { std::slice::from_raw_parts(self.links, self.link_count) };
             for (i, l) in links.iter().enumerate() {
                 check_ptr(l.context, &format!("{owner}.links[{i}].context"))?;
-                let ctx = handles::context(l.context)?;
+                let ctx = handles::context(l.context).map_err(|e| naming(e, &format!("{owner}.links[{i}].context")))?;
                 let name = format!("{owner}.links[{i}].attributes");
                 let attrs = unsafe { read_c_attributes(l.attributes, l.attribute_count, &name) }?;
                 opts.links.push((ctx, attrs));

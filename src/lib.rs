@@ -13,6 +13,8 @@
 //! - `handles`: the one registry of validated handles
 //! - `convert`: C structs (attributes, options, links, finished spans) to core values
 //! - `fork`: the `pthread_atfork` hook
+//! - `pin`: keeps the shared library mapped once its export thread runs (dlclose)
+//! - `clock`: the span clock installed into the core
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
@@ -22,10 +24,12 @@
 
 #[macro_use]
 pub mod boundary;
+pub mod clock;
 pub mod convert;
 pub mod error;
 pub mod fork;
 pub mod handles;
+pub mod pin;
 pub mod types;
 
 pub mod baggage;
@@ -37,6 +41,7 @@ pub mod stats;
 pub mod tracer;
 
 pub use baggage::*;
+pub use clock::otlp_now_unix_nano;
 pub use config::*;
 pub use context::*;
 pub use error::{otlp_get_last_error, otlp_version};

@@ -1,7 +1,7 @@
 //! Tracer providers (header section "provider"): `otlp_init*`, flush, shutdown and free of
 //! `otlp_tracer_provider_t` over the core's `TracerProvider`.
 
-use crate::boundary::{arg_str, check_ptr};
+use crate::boundary::{arg_opt_str, check_ptr};
 use crate::error::Result;
 use crate::handles;
 use crate::types::{otlp_config_t, otlp_error_t, otlp_tracer_provider_t};
@@ -13,6 +13,8 @@ use std::time::Duration;
 /// Builds a provider, registers it and writes its handle to `out` (checked non-NULL).
 fn create(settings: Settings, out: *mut *mut otlp_tracer_provider_t) -> Result<()> {
     crate::fork::install();
+    crate::pin::install();
+    crate::clock::install();
     let handle = handles::register_provider(TracerProvider::new(settings)?)?;
     // SAFETY: every caller checked `out`; writable per the API contract.
     unsafe { crate::boundary::write_out(out, handle as *mut otlp_tracer_provider_t) };
@@ -29,16 +31,22 @@ fn timeout_arg(ms: u32) -> Duration {
 /// `endpoint` is the collector's base URL, http:// or https:// (e.g. "http://localhost:4318"):
 /// for HTTP `/v1/traces` is appended to its path unless already there; for grpc it is used as
 /// given. `service_name` becomes the resource's
-/// service.name. An empty string for either means "not given": the OTEL_* environment
+/// service.name. NULL or an empty string for either means "not given": the OTEL_* environment
 /// variables (see README), then the defaults (http://localhost:4318, "unknown_service:<exe>") apply;
 /// explicit arguments win over the environment. No network traffic happens here: the call
 /// succeeds when no collector is listening. Exports run on a background thread started by the
 /// first provider and stopped with the last one.
 ///
+/// fork(): a provider may be created before fork() and used in the children with no call of
+/// any kind: in a child it starts an export thread of the child's own on first use and exports
+/// the child's spans (its stats count those only); spans the parent had queued are exported by
+/// the parent only, and ending a span started before the fork exports nothing in the child.
+/// Free (or flush) the provider before the child exits to deliver what it queued.
+///
 /// On success `*provider` receives a provider that must be freed with
 /// `otlp_tracer_provider_free`. Thread-safe.
 ///
-/// Errors: OTLP_ERROR_NULL_POINTER (endpoint, service_name, provider),
+/// Errors: OTLP_ERROR_NULL_POINTER (provider),
 /// OTLP_ERROR_INVALID_ARGUMENT (not UTF-8, endpoint not an http:// or https:// URL),
 /// OTLP_ERROR_INITIALIZATION_FAILED (the export runtime or HTTP client could not start, a TLS
 /// file of OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_KEY / _CLIENT_CERTIFICATE cannot be read or
@@ -50,10 +58,10 @@ pub unsafe extern "C" fn otlp_init(
     provider: *mut *mut otlp_tracer_provider_t,
 ) -> otlp_error_t {
     ffi_result!({
-        let endpoint = unsafe { arg_str(endpoint, "endpoint") }?;
-        let service_name = unsafe { arg_str(service_name, "service_name") }?;
+        let endpoint = unsafe { arg_opt_str(endpoint, "endpoint") }?;
+        let service_name = unsafe { arg_opt_str(service_name, "service_name") }?;
         check_ptr(provider, "provider")?;
-        let settings = Settings::from_env(Some(endpoint), Some(service_name))?;
+        let settings = Settings::from_env(endpoint, service_name)?;
         create(settings, provider)
     })
 }
@@ -83,7 +91,9 @@ pub unsafe extern "C" fn otlp_init_with_config(
 /// Returns OTLP_OK when all were exported (or dropped and counted), OTLP_ERROR_TIMEOUT when
 /// the time ran out (export continues in the background), OTLP_ERROR_EXPORT_FAILED when the
 /// collector refused or could not be reached (spans are kept for a later attempt while the
-/// queue has room). After shutdown it returns OTLP_OK at once.
+/// queue has room). After shutdown it returns OTLP_OK at once. `timeout_ms` 0 means "do not
+/// wait": OTLP_OK when nothing is pending (nothing queued or in flight), otherwise the export
+/// is started and OTLP_ERROR_TIMEOUT returned at once.
 ///
 /// Errors also: OTLP_ERROR_NULL_POINTER (provider), OTLP_ERROR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
@@ -103,8 +113,9 @@ pub unsafe extern "C" fn otlp_tracer_provider_force_flush(
 ///
 /// Returns OTLP_OK, OTLP_ERROR_TIMEOUT (spans still queued are dropped and counted) or
 /// OTLP_ERROR_EXPORT_FAILED (the collector refused or was unreachable after retries; returned
-/// as soon as the retries are exhausted). Errors also: OTLP_ERROR_NULL_POINTER,
-/// OTLP_ERROR_INVALID_HANDLE.
+/// as soon as the retries are exhausted). With `timeout_ms` 0 it does not wait: OTLP_OK when
+/// nothing is pending, otherwise OTLP_ERROR_TIMEOUT at once (recording stops either way).
+/// Errors also: OTLP_ERROR_NULL_POINTER, OTLP_ERROR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn otlp_tracer_provider_shutdown(
     provider: *mut otlp_tracer_provider_t,

@@ -52,7 +52,7 @@ pub unsafe extern "C" fn otlp_get_tracer_with_scope(
         let schema_url = unsafe { arg_opt_str(schema_url, "schema_url") }?.unwrap_or("");
         check_ptr(tracer, "tracer")?;
         let scope = Scope { name: name.to_owned(), version: version.to_owned(), schema_url: schema_url.to_owned() };
-        let handle = handles::provider(provider)?.tracer_for(scope)?;
+        let handle = handles::provider(provider)?.tracer_for(provider as usize, scope)?;
         unsafe { write_out(tracer, handle as *mut otlp_tracer_t) };
         Ok(())
     })

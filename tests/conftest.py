@@ -224,6 +224,15 @@ def run(_receiver_session) -> Runner:
     return Runner(_receiver_session)
 
 
+@pytest.fixture
+def own_receiver():
+    """A receiver of the test's own on a free port (not the shared 4318)."""
+    rx = OtlpReceiver(port=0)
+    rx.start()
+    yield rx
+    rx.stop()
+
+
 @pytest.fixture(params=["static", "shared"])
 def link(request) -> str:
     """Both ways a C program links libotlp_ffi."""

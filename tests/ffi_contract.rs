@@ -59,9 +59,8 @@ fn every_pointer_argument_null_is_rejected() {
     let mut stats = otlp_stats_t::default();
     let n = OTLP_ERROR_NULL_POINTER;
     unsafe {
-        expect(otlp_init(null(), k, &mut out_p), n, "endpoint");
-        expect(otlp_init(k, null(), &mut out_p), n, "service_name");
         expect(otlp_init(k, k, null_mut()), n, "provider");
+        expect(otlp_init(null(), null(), null_mut()), n, "provider");
         expect(otlp_init_with_config(null(), &mut out_p), n, "config");
         expect(otlp_init_with_config(cfg, null_mut()), n, "provider");
         expect(otlp_get_tracer(null_mut(), &mut out_t), n, "provider");
@@ -88,7 +87,6 @@ fn every_pointer_argument_null_is_rejected() {
         expect(otlp_span_add_event(null_mut(), k), n, "span");
         expect(otlp_span_add_event(s, null()), n, "name");
         expect(otlp_span_set_status(null_mut(), 1, k), n, "span");
-        expect(otlp_span_set_status(s, 1, null()), n, "description");
         expect(otlp_span_record_error(null_mut(), k), n, "span");
         expect(otlp_span_record_error(s, null()), n, "message");
         expect(otlp_context_inject(null_mut(), b, 128), n, "span");
@@ -450,7 +448,7 @@ fn baggage_round_trip_and_nulls() {
     let n = OTLP_ERROR_NULL_POINTER;
     unsafe {
         expect(otlp_baggage_new(null_mut()), n, "baggage");
-        expect(otlp_baggage_extract(null(), &mut b), n, "header");
+        expect(otlp_baggage_extract(null(), null_mut()), n, "baggage");
         expect(otlp_baggage_extract(c"a=1".as_ptr(), null_mut()), n, "baggage");
         assert_eq!(otlp_baggage_extract(c"userId=alice, team=a%20b;p=1, bad key=1".as_ptr(), &mut b), OTLP_OK);
         expect(otlp_baggage_set(null_mut(), c"k".as_ptr(), c"v".as_ptr()), n, "baggage");
@@ -530,7 +528,7 @@ fn emit_validates_everything_before_recording_and_names_the_field() {
         let mut f = finished(c"whole".as_ptr());
         f.kind = 6;
         assert_eq!(otlp_span_emit(t, &f), OTLP_ERROR_INVALID_ARGUMENT);
-        assert!(last_error().contains("`kind` is 6"), "{}", last_error());
+        assert!(last_error().contains("`span.kind` is 6"), "{}", last_error());
 
         let mut f = finished(c"whole".as_ptr());
         f.attribute_count = 1;
@@ -568,5 +566,31 @@ fn emit_validates_everything_before_recording_and_names_the_field() {
         assert_eq!(started(p), 1);
         otlp_tracer_provider_free(p);
         assert_eq!(otlp_span_emit(t, &finished(c"x".as_ptr())), OTLP_ERROR_INVALID_HANDLE);
+    }
+}
+
+#[test]
+fn optional_strings_null_means_absent() {
+    unsafe {
+        // otlp_init: NULL endpoint / service_name = not given (environment, then defaults).
+        let mut p = null_mut();
+        assert_eq!(otlp_init(null(), null(), &mut p), OTLP_OK, "{}", last_error());
+        otlp_tracer_provider_free(p);
+        let p = provider();
+        let s = span(tracer(p));
+        // A NULL status description is none, as "" is.
+        assert_eq!(otlp_span_set_status(s, 2, null()), OTLP_OK, "{}", last_error());
+        assert_eq!(otlp_span_set_status(s, 2, c"bad \xff".as_ptr()), OTLP_ERROR_INVALID_ARGUMENT);
+        assert!(last_error().contains("description"), "{}", last_error());
+        otlp_span_end(s);
+        otlp_tracer_provider_free(p);
+        // otlp_baggage_extract: a NULL header (none in the request) is an empty baggage.
+        use otlp_ffi::baggage::*;
+        let mut b = null_mut();
+        assert_eq!(otlp_baggage_extract(null(), &mut b), OTLP_OK, "{}", last_error());
+        let mut buf = [1 as c_char; 8];
+        assert_eq!(otlp_baggage_inject(b, buf.as_mut_ptr(), 8), OTLP_OK);
+        assert_eq!(buf[0], 0);
+        otlp_baggage_free(b);
     }
 }

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from conftest import ROOT
 from otlp_receiver import TRACES_PATH, attr, resource_attr
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -165,4 +166,26 @@ def test_seed_memory_example_valgrind_clean(build_c, run, receiver, vlink):
     assert span["name"] == "my_operation"
     assert attr(span, "key") == ("string", "value")
     assert span["service_name"] == "my-service"
+    assert_requests_clean(receiver)
+
+
+def test_quickstart_example(build_c, run, receiver):
+    """examples/quickstart.c, the README's C program: continues an incoming trace with a SERVER
+    span and a CLIENT child, against the receiver on localhost:4318."""
+    exe = build_c(ROOT / "examples" / "quickstart.c", link="shared")
+    res = run(exe, "http://localhost:4318", timeout=60)
+    assert "outgoing headers: traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-" in res.stdout
+    assert "tracestate: vendor=opaque-value" in res.stdout
+    assert "exported 2, dropped 0" in res.stdout, res.stdout
+    spans = collect_exactly(receiver, 2, "quickstart-c")
+    by_name = {s["name"]: s for s in spans}
+    server, client = by_name["GET /orders/{id}"], by_name["SELECT orders"]
+    assert server["trace_id"] == client["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert server["parent_span_id"] == "00f067aa0ba902b7" and server["kind"] == 2
+    assert client["parent_span_id"] == server["span_id"] and client["kind"] == 3
+    assert server["trace_state"] == client["trace_state"] == "vendor=opaque-value"
+    assert attr(server, "http.response.status_code") == ("int", 200)
+    assert attr(server, "order.total") == ("double", 42.5)
+    assert server["status_code"] == 1
+    assert client["status_code"] == 2 and [e["name"] for e in client["events"]] == ["query sent", "exception"]
     assert_requests_clean(receiver)

@@ -190,3 +190,16 @@ func BenchmarkStartEnd(b *testing.B) {
 	b.Run("otlp-ffi", func(b *testing.B) { benchFFI(b, false) })
 	b.Run("otel-sdk", func(b *testing.B) { benchSDK(b, false) })
 }
+
+// BenchmarkCrossing: one cgo call into the library, otlp.Version() (otlp_version(), a getter
+// that returns a static string; the C.GoString conversion included).
+func BenchmarkCrossing(b *testing.B) {
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n += len(otlp.Version())
+	}
+	if n == 0 {
+		b.Fatal("empty version")
+	}
+}

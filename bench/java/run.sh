@@ -8,5 +8,8 @@ REPO="$(cd "$HERE/../.." && pwd)"
 cd "$HERE"
 mvn -q -B package
 CP="target/classes:$(cat target/classpath.txt)"
-exec java -Dotlpffi.repo="$REPO" -cp "$CP" org.openjdk.jmh.Main -f 1 -wi 2 -i 3 -w 2s -r 2s -prof gc \
+# JMH_OPTS replaces the forks / warm-up / iteration settings (bench/run_all.sh's quick mode passes
+# fewer, shorter iterations); further JMH options go after it as arguments.
+# shellcheck disable=SC2086
+exec java -Dotlpffi.repo="$REPO" -cp "$CP" org.openjdk.jmh.Main ${JMH_OPTS:--f 1 -wi 2 -i 3 -w 2s -r 2s} -prof gc \
   -jvmArgsAppend "-Dotlpffi.repo=$REPO" "$@"

@@ -14,7 +14,9 @@
 // flush's ns per span (awaited, after the loop), and spans delivered as the receiver counted
 // them. "raw" is the C calls alone through koffi (one otlp_span_emit of a span packed once);
 // the binding's own JavaScript is also timed alone (a child process where the binding's C
-// calls are no-ops).
+// calls are no-ops). "crossing" is one call into the library: otlp_version() (a getter that
+// returns a static string) through koffi, the loop and the string conversion included, median
+// of 5 runs of 200 000 calls.
 //
 //   cd bench/node && npm ci && node bench.js [--spans 200000] [--rounds 5] [--json out.json]
 const { spawn } = require('node:child_process');
@@ -168,6 +170,18 @@ function bindingOnly() {
   process.stdout.write(JSON.stringify(out));
 }
 
+function crossing(calls = 200000) {
+  const { fn } = require(path.join(path.dirname(require.resolve('otlp-ffi')), 'raw.js')).load();
+  const version = fn.otlp_version;
+  const xs = [];
+  for (let r = 0; r < 6; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) version();
+    if (r > 0) xs.push(((performance.now() - t0) * 1e6) / calls); // the first run warms up (JIT)
+  }
+  return median(xs);
+}
+
 async function main() {
   if (args.includes('--binding-only')) return bindingOnly();
   const own = JSON.parse(require('node:child_process').execFileSync(process.execPath,
@@ -223,7 +237,9 @@ async function main() {
   }
   console.log(`the binding's own JavaScript per span (its C calls replaced by no-ops, median of ${ROUNDS}): ` +
     Object.entries(own).map(([k, v]) => `${k} ${v.toFixed(0)} ns`).join(', '));
-  if (JSON_OUT) require('node:fs').writeFileSync(JSON_OUT, JSON.stringify({ N, ROUNDS, rows, bindingOnly: own }, null, 2));
+  const cross = crossing();
+  console.log(`one crossing: otlp_version() through koffi ${cross.toFixed(0)} ns/call (loop included)`);
+  if (JSON_OUT) require('node:fs').writeFileSync(JSON_OUT, JSON.stringify({ N, ROUNDS, rows, bindingOnly: own, crossingNs: cross }, null, 2));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

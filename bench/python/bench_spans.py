@@ -7,7 +7,7 @@ third without attributes):
 * ``start+attrs+end``: ``span = tracer.start_span("op", attributes={...}); span.end()``;
 * ``with+set_attribute*3``: the seed's style, ``with tracer.start_span("op") as span:`` and
   three ``span.set_attribute`` calls;
-* ``start+end (no attrs)``: the floor, to separate the cost of a span from that of attributes.
+* ``start+end (no attrs)``: no attributes, to separate the cost of a span from that of attributes.
 
 (otlp_ffi crosses into the library once per span in each shape: a root span is kept on the
 Python side and handed over by ``end()`` with ``otlp_span_emit``.)
@@ -20,7 +20,13 @@ time is "drain", the export work left when the loop ended) and the process CPU t
 and flush (every thread of this process: the spans' whole in-process cost, export included).
 Prints the median of each per shape, the ratios, and the exported/dropped counts of each:
 otlp_ffi's from ``provider.stats()``, the SDK's by counting what the receiver got (dropped =
-ended - received).
+ended - received). Also the cost of one crossing into the library: ``otlp_version()`` (a getter
+that returns a static string) called through ctypes, the ``for`` loop and the bytes object
+included, median of 5 runs of ``--crossing-calls`` calls. And the interpreter's floor per
+shape: the same workload code over a do-nothing tracer written in Python (start_span returns an
+object whose methods store their arguments; a context manager; no checks, no packing, no C), the
+calling thread's CPU time measured the same way: what any Python tracer pays for the loop itself,
+so that the ratio goal can be read against what is left above it.
 
 The receiver is the minimal sink by default: it parses every request with opentelemetry-proto
 and counts spans. ``--receiver otlp`` uses tests/receiver's OtlpReceiver, which decodes every
@@ -41,7 +47,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -126,6 +132,48 @@ WORKLOADS: List[tuple] = [
 ]
 
 
+class _FloorSpan:
+    """The least a span object can do in these workloads: keep what it is given."""
+
+    __slots__ = ("name", "attributes", "ended")
+
+    def __init__(self, name, attributes=None):
+        self.name = name
+        self.attributes = attributes if attributes is not None else {}
+        self.ended = False
+
+    def set_attribute(self, key, value):
+        self.attributes[key] = value
+
+    def end(self):
+        self.ended = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.end()
+        return False
+
+
+class _FloorTracer:
+    def start_span(self, name, attributes=None):
+        return _FloorSpan(name, attributes)
+
+
+def floor_ns(fn: Callable, n: int, rounds: int) -> float:
+    """Calling-thread CPU ns/span of workload ``fn`` over the do-nothing tracer, median."""
+    tracer = _FloorTracer()
+    fn(tracer, 500)
+    runs = []
+    for _ in range(rounds):
+        gc.collect()
+        c0 = time.thread_time_ns()
+        fn(tracer, n)
+        runs.append((time.thread_time_ns() - c0) / n)
+    return statistics.median(runs)
+
+
 def make_ffi(endpoint: str, queue: int, batch: int, delay_ms: int):
     from otlp_ffi import TracerProvider
 
@@ -167,6 +215,21 @@ def timed(fn: Callable, tracer, n: int, flush: Callable) -> tuple:
     return (t1 - t0) / n, (c1 - c0) / n, (t2 - t1) / n, (p1 - p0) / n
 
 
+def crossing_ns(calls: int) -> float:
+    """ns per call of ``otlp_version()`` through ctypes (argtypes set, GIL released: how the
+    binding makes its non-hot-path calls), the loop included; median of 5 runs."""
+    from otlp_ffi import _raw
+
+    fn = _raw.lib.otlp_version
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter_ns()
+        for _ in range(calls):
+            fn()
+        runs.append((time.perf_counter_ns() - t0) / calls)
+    return statistics.median(runs)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--spans", type=int, default=20000, help="spans per round and shape (default 20000)")
@@ -180,6 +243,8 @@ def main() -> int:
     ap.add_argument("--delay-ms", type=int, default=5000, help="schedule delay (default 5000)")
     ap.add_argument("--receiver", choices=("sink", "otlp"), default="sink",
                     help="sink: parses and counts (default); otlp: tests/receiver's decoding OtlpReceiver")
+    ap.add_argument("--crossing-calls", type=int, default=200_000,
+                    help="calls of otlp_version() timed for the cost of one crossing (0: skip)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = ap.parse_args()
     n, queue = args.spans, args.queue or args.spans
@@ -240,14 +305,17 @@ def main() -> int:
           "flush (the spans' whole cost here, export included); drain: flush time after the loop")
     print(f"{'shape':<22} {'wall ffi':>8} {'sdk':>7} {'ratio':>6}   {'thread cpu ffi':>14} {'sdk':>7} "
           f"{'ratio':>6}   {'process cpu ffi':>15} {'sdk':>7} {'ratio':>6}   {'drain ffi/sdk':>14}")
-    summary = {}
+    summary: Dict[str, Any] = {}
     for shape, _ in workloads:
         res = results[shape]
         med = {k: statistics.median(v) for k, v in res.items()}
         f, s, fc, sc, fp, sp = (med[k] for k in ("ffi", "sdk", "ffi_cpu", "sdk_cpu", "ffi_proc", "sdk_proc"))
         print(f"{shape:<22} {f:>8.0f} {s:>7.0f} {s / f:>5.1f}x   {fc:>14.0f} {sc:>7.0f} {sc / fc:>5.1f}x"
               f"   {fp:>15.0f} {sp:>7.0f} {sp / fp:>5.1f}x   {med['ffi_drain']:>6.0f}/{med['sdk_drain']:<7.0f}")
-        summary[shape] = {"ffi_wall_ns": f, "sdk_wall_ns": s, "wall_ratio": s / f, "ffi_cpu_ns": fc,
+        fl = floor_ns(dict(workloads)[shape], n, args.rounds)
+        print(f"{'':<22} interpreter floor (do-nothing Python tracer, thread cpu): {fl:.0f} ns/span")
+        summary[shape] = {"floor_cpu_ns": fl,
+                          "ffi_wall_ns": f, "sdk_wall_ns": s, "wall_ratio": s / f, "ffi_cpu_ns": fc,
                           "sdk_cpu_ns": sc, "cpu_ratio": sc / fc, "ffi_process_cpu_ns": fp,
                           "sdk_process_cpu_ns": sp, "process_cpu_ratio": sp / fp,
                           "ffi_drain_ns": med["ffi_drain"], "sdk_drain_ns": med["sdk_drain"], "rounds": res}
@@ -259,7 +327,12 @@ def main() -> int:
           f"receiver got {got_ffi}")
     print(f"otel-sdk: ended {total}, receiver got {got_sdk}, dropped {total - got_sdk}")
     print(f"receiver: {counts.get('_requests')} requests, {counts.get('_errors')} errors")
+    crossing = crossing_ns(args.crossing_calls) if args.crossing_calls > 0 else None
+    if crossing is not None:
+        print(f"one crossing: otlp_version() through ctypes {crossing:.0f} ns/call (loop included, "
+              f"median of 5 x {args.crossing_calls})")
     if args.json:
+        summary["crossing_ns"] = crossing
         summary["counts"] = {"ffi": vars(stats), "ffi_received": got_ffi, "sdk_ended": total,
                              "sdk_received": got_sdk}
         Path(args.json).write_text(json.dumps(summary, indent=2))

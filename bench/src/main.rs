@@ -4,7 +4,9 @@
 //! interleaved, all exporting to the same in-process OTLP/HTTP sink that decodes every request
 //! and counts the spans that arrived.
 //!
-//!   cargo run --release -p otlp-ffi-bench -- [spans_per_round] [rounds] [c|core|sdk]
+//!   cargo run --release -p otlp-ffi-bench -- [spans_per_round] [rounds] [c|core|sdk] [--json]
+//!
+//! `--json` adds one last line: the results as one JSON object (what bench/run_all.sh reads).
 //!
 //! A last argument runs that loop alone (with no other provider sharing the process), which is
 //! how its instructions are counted: `valgrind --tool=callgrind --toggle-collect='*ffi_loop*'
@@ -13,6 +15,9 @@
 //! Both pipelines use the OpenTelemetry defaults (queue 2048, batch 512, delay 5 s) unless the
 //! OTEL_BSP_* variables say otherwise, so drops under a tight loop are part of the result.
 
+#[path = "shared.rs"]
+mod shared;
+
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use opentelemetry_otlp::WithExportConfig;
@@ -20,15 +25,14 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as ProtoValue;
 use otlp_ffi::otlp_error_t::OTLP_OK;
 use otlp_ffi::{
-    otlp_get_tracer, otlp_init, otlp_span_create, otlp_span_end, otlp_span_set_attribute_bool,
-    otlp_span_set_attribute_int, otlp_span_set_attribute_string, otlp_stats_t, otlp_tracer_provider_free,
-    otlp_tracer_provider_get_stats, otlp_tracer_provider_shutdown,
+    otlp_get_tracer, otlp_init, otlp_stats_t, otlp_tracer_provider_free, otlp_tracer_provider_get_stats,
+    otlp_tracer_provider_shutdown,
 };
-use otlp_ffi_core::{Settings, StartOptions, TracerProvider, Value};
+use otlp_ffi_core::{Settings, TracerProvider};
 use prost::Message;
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,28 +58,8 @@ fn start_sink() -> (String, Counts) {
 fn serve(stream: TcpStream, counts: Counts) {
     let mut writer = stream.try_clone().expect("clone");
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut len = 0usize;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    let (mut line, mut body) = (String::new(), Vec::new());
+    while shared::read_request(&mut reader, &mut line, &mut body) {
         if let Ok(req) = ExportTraceServiceRequest::decode(body.as_slice()) {
             let mut map = counts.lock().expect("lock");
             for rs in req.resource_spans {
@@ -94,8 +78,7 @@ fn serve(stream: TcpStream, counts: Counts) {
                 *map.entry(service).or_default() += n as u64;
             }
         }
-        let _ =
-            writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n");
+        let _ = writer.write_all(shared::OK_200);
     }
 }
 
@@ -104,16 +87,7 @@ fn serve(stream: TcpStream, counts: Counts) {
 #[inline(never)]
 fn ffi_loop(tracer: *mut otlp_ffi::otlp_tracer_t, n: usize) -> f64 {
     let t0 = Instant::now();
-    for i in 0..n {
-        let mut span = std::ptr::null_mut();
-        unsafe {
-            otlp_span_create(tracer, c"GET /api/orders".as_ptr(), &mut span);
-            otlp_span_set_attribute_string(span, c"http.method".as_ptr(), c"GET".as_ptr());
-            otlp_span_set_attribute_int(span, c"http.status_code".as_ptr(), i as i64);
-            otlp_span_set_attribute_bool(span, c"cache.hit".as_ptr(), i % 2 == 0);
-            otlp_span_end(span);
-        }
-    }
+    shared::c_spans(tracer, n);
     t0.elapsed().as_nanos() as f64 / n as f64
 }
 
@@ -121,13 +95,7 @@ fn ffi_loop(tracer: *mut otlp_ffi::otlp_tracer_t, n: usize) -> f64 {
 #[inline(never)]
 fn core_loop(tracer: &otlp_ffi_core::Tracer, n: usize) -> f64 {
     let t0 = Instant::now();
-    for i in 0..n {
-        let mut span = tracer.start("GET /api/orders", StartOptions::default());
-        span.set_attribute("http.method", Value::Str("GET"));
-        span.set_attribute("http.status_code", Value::Int(i as i64));
-        span.set_attribute("cache.hit", Value::Bool(i % 2 == 0));
-        span.end();
-    }
+    shared::core_spans(tracer, n);
     t0.elapsed().as_nanos() as f64 / n as f64
 }
 
@@ -150,11 +118,38 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// `n` spans as bursts of `k` (`run(k)` returns ns/span), `flush` after each, untimed; the
+/// mean ns/span of the bursts.
+fn bursts(n: usize, k: usize, run: impl Fn(usize) -> f64, flush: impl Fn()) -> f64 {
+    let (mut done, mut ns) = (0, 0.0);
+    while done < n {
+        let m = k.min(n - done);
+        ns += run(m) * m as f64;
+        flush();
+        done += m;
+    }
+    ns / n as f64
+}
+
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = {
+        let all: Vec<String> = std::env::args().skip(1).collect();
+        // numbers that are not the value of --paced
+        all.iter()
+            .enumerate()
+            .filter(|(i, _)| *i == 0 || all[i - 1] != "--paced")
+            .filter_map(|(_, a)| a.parse().ok())
+            .collect()
+    };
     let n = args.first().copied().unwrap_or(20_000);
     let rounds = args.get(1).copied().unwrap_or(7);
-    let only = std::env::args().skip(1).find(|a| a.parse::<usize>().is_err());
+    let json = std::env::args().any(|a| a == "--json");
+    // --paced K: each round in bursts of K spans, each followed by a flush of every pipeline
+    // outside the timed (and callgrind-collected) loop functions: the steady state in which the
+    // export keeps up, records are recycled and nothing is dropped.
+    let paced: Option<usize> =
+        std::env::args().skip_while(|a| a != "--paced").nth(1).and_then(|k| k.parse().ok()).filter(|&k: &usize| k > 0);
+    let only = std::env::args().skip(1).find(|a| a.parse::<usize>().is_err() && !a.starts_with("--"));
     let runs = |which: &str| only.as_deref().is_none_or(|o| o == which);
     let (url, counts) = start_sink();
 
@@ -166,13 +161,33 @@ fn main() {
         assert_eq!(otlp_init(endpoint.as_ptr(), c"bench-c-api".as_ptr(), &mut provider), OTLP_OK);
         assert_eq!(otlp_get_tracer(provider, &mut tracer), OTLP_OK);
     }
-    let ffi_round = || ffi_loop(tracer, n);
+    let ffi_round = || match paced {
+        None => ffi_loop(tracer, n),
+        Some(k) => bursts(
+            n,
+            k,
+            |m| ffi_loop(tracer, m),
+            || unsafe {
+                otlp_ffi::otlp_tracer_provider_force_flush(provider, 30_000);
+            },
+        ),
+    };
 
     // otlp-ffi's core, no C boundary.
     let settings = Settings::from_env(Some(&url), Some("bench-rust-core")).expect("settings");
     let core = TracerProvider::new(Settings { sdk_disabled: !runs("core"), ..settings }).expect("core provider");
     let core_tracer = core.tracer();
-    let core_round = || core_loop(&core_tracer, n);
+    let core_round = || match paced {
+        None => core_loop(&core_tracer, n),
+        Some(k) => bursts(
+            n,
+            k,
+            |m| core_loop(&core_tracer, m),
+            || {
+                let _ = core.force_flush(Duration::from_secs(30));
+            },
+        ),
+    };
 
     // The OpenTelemetry Rust SDK directly.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -186,7 +201,17 @@ fn main() {
         .with_resource(opentelemetry_sdk::Resource::builder().with_service_name("bench-rust-sdk").build())
         .build();
     let sdk_tracer = sdk.tracer("bench");
-    let sdk_round = || sdk_loop(&sdk_tracer, n);
+    let sdk_round = || match paced {
+        None => sdk_loop(&sdk_tracer, n),
+        Some(k) => bursts(
+            n,
+            k,
+            |m| sdk_loop(&sdk_tracer, m),
+            || {
+                let _ = sdk.force_flush();
+            },
+        ),
+    };
 
     // Warm up both, then interleave rounds so machine noise hits both alike.
     let (mut ffi, mut cr, mut rs) = (Vec::new(), Vec::new(), Vec::new());
@@ -245,4 +270,27 @@ fn main() {
         core_stats.spans_ended, core_stats.spans_exported, core_stats.spans_dropped
     );
     println!("Rust SDK: receiver got {sdk_rx} of {total} (dropped {})", total - sdk_rx.min(total));
+    if json {
+        let list = |v: &[f64]| v.iter().map(|x| format!("{x:.1}")).collect::<Vec<_>>().join(",");
+        let num = |x: f64| if x.is_finite() { format!("{x:.1}") } else { "null".into() };
+        println!(
+            "{{\"spans_per_round\":{n},\"rounds\":{rounds},\"spans_total\":{total},\
+             \"c\":{{\"ns_per_span\":{},\"rounds_ns\":[{}],\"ended\":{},\"exported\":{},\"dropped\":{},\"received\":{ffi_rx}}},\
+             \"core\":{{\"ns_per_span\":{},\"rounds_ns\":[{}],\"ended\":{},\"exported\":{},\"dropped\":{},\"received\":{core_rx}}},\
+             \"sdk\":{{\"ns_per_span\":{},\"rounds_ns\":[{}],\"received\":{sdk_rx},\"dropped\":{}}}}}",
+            num(mf),
+            list(&ffi),
+            stats.spans_ended,
+            stats.spans_exported,
+            stats.spans_dropped,
+            num(mc),
+            list(&cr),
+            core_stats.spans_ended,
+            core_stats.spans_exported,
+            core_stats.spans_dropped,
+            num(ms),
+            list(&rs),
+            if runs("sdk") { total - sdk_rx.min(total) } else { 0 },
+        );
+    }
 }

@@ -49,8 +49,11 @@ func newBaggage(h *C.otlp_baggage_t) *Baggage {
 	return b
 }
 
-// Free frees the baggage.
+// Free frees the baggage. A nil *Baggage (Extract without a baggage header) is a no-op.
 func (b *Baggage) Free() {
+	if b == nil {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.h != nil {

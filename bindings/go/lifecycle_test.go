@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -144,6 +145,12 @@ func TestUseAfterEndAndFree(t *testing.T) {
 	b.Free()
 	if err := b.Set("k", "v"); !errors.Is(err, otlp.ErrInvalidHandle) {
 		t.Errorf("Baggage.Set after Free = %v", err)
+	}
+	// Extract without a baggage header gives a nil *Baggage; freeing it, as documented, is fine.
+	if _, bag, err := otlp.Extract(http.Header{}); err != nil || bag != nil {
+		t.Errorf("Extract(no headers) = %v, %v", bag, err)
+	} else {
+		bag.Free()
 	}
 	time.Sleep(200 * time.Millisecond)
 	if n := len(rx.Spans(service("go-after-free"))); n != 1 {

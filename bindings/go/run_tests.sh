@@ -42,11 +42,11 @@ go test -tags otlp_shared -count=1 -run 'TestEveryAttributeType|TestParentsAcros
 echo "==> the static test binary does not need libotlp_ffi.so"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/static.test" .
-if ldd "$tmp/static.test" | grep -q otlp_ffi; then
+if ldd "$tmp/static.test" | grep otlp_ffi >/dev/null; then
   echo "the default build links libotlp_ffi.so dynamically" >&2; exit 1
 fi
 go test -tags otlp_shared -c -o "$tmp/shared.test" .
-ldd "$tmp/shared.test" | grep -q libotlp_ffi.so
+ldd "$tmp/shared.test" | grep libotlp_ffi.so >/dev/null
 
 echo "==> CGO_ENABLED=0 is a build error that says so"
 if out="$(CGO_ENABLED=0 go build ./... 2>&1)"; then

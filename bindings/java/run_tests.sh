@@ -16,8 +16,8 @@ echo "bindings/java: mvn test"
 mvn -q -B test
 echo "bindings/java: mvn package"
 mvn -q -B package -DskipTests
-JAR="$(ls "$HERE"/target/otlp-ffi-*.jar | head -n1)"
-unzip -l "$JAR" | grep -q 'dev/otlpffi/native/linux-x86_64/libotlp_ffi_jni.so'
+JAR="$(ls "$HERE"/target/otlp-ffi-*.jar | sed -n 1p)"
+unzip -l "$JAR" | grep 'dev/otlpffi/native/linux-x86_64/libotlp_ffi_jni.so' >/dev/null  # not grep -q: under pipefail an early exit is SIGPIPE (141) for unzip
 
 echo "bindings/java: the document's main against the jar alone"
 TMP="$(mktemp -d)"

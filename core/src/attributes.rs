@@ -32,10 +32,14 @@ enum Stored {
     Array(Vec<Stored>),
 }
 
-/// The strings of one span.
+/// The strings of one span. Text replaced later (a key set again, a rename) stays in the
+/// arena as dead bytes until the span's record compacts it ([`crate::data::SpanData`]), so a
+/// span's memory follows what it holds, not how often it was set.
 #[derive(Debug, Clone, Default)]
 pub struct Arena {
     text: String,
+    /// Bytes of `text` no longer referenced.
+    dead: usize,
 }
 
 /// Arena offsets are u32; a span never holds anywhere near 4 GiB of text, but stay total.
@@ -45,6 +49,32 @@ impl Arena {
     /// Empties the arena, keeping its allocation for reuse.
     pub fn clear(&mut self) {
         self.text.clear();
+        self.dead = 0;
+    }
+
+    /// Bytes held, dead ones included.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Bytes no longer referenced (see [`release`](Self::release)).
+    pub fn dead(&self) -> usize {
+        self.dead
+    }
+
+    /// Records that `t` is no longer referenced.
+    pub fn release(&mut self, t: Text) {
+        self.dead = self.dead.saturating_add(t.len as usize);
+    }
+
+    /// Whether `n` more bytes fit (offsets are u32: at most 4 GiB of text per span).
+    #[inline]
+    pub fn fits(&self, n: usize) -> bool {
+        self.text.len().saturating_add(n) <= MAX_TEXT
     }
 
     pub fn capacity(&self) -> usize {
@@ -56,6 +86,7 @@ impl Arena {
         self.text.reserve(n);
     }
 
+    #[inline]
     pub fn intern(&mut self, s: &str) -> Text {
         if self.text.len() + s.len() > MAX_TEXT {
             return Text::default();
@@ -70,7 +101,7 @@ impl Arena {
     }
 
     /// The bytes of `t` (a bounds check, no character-boundary checks: for comparisons).
-    fn bytes(&self, t: Text) -> &[u8] {
+    pub(crate) fn bytes(&self, t: Text) -> &[u8] {
         self.text.as_bytes().get(t.start as usize..(t.start + t.len) as usize).unwrap_or(b"")
     }
 }
@@ -119,26 +150,37 @@ impl AttrList {
         self.entries.capacity()
     }
 
+    #[inline(always)]
     fn store(arena: &mut Arena, value: &Value<'_>, limit: Limit) -> Stored {
         match value {
+            Value::Str(s) if s.len() <= limit.value_length => Stored::Str(arena.intern(s)),
             Value::Str(s) => Stored::Str(arena.intern(truncate(s, limit.value_length))),
             Value::Bool(b) => Stored::Bool(*b),
             Value::Int(i) => Stored::Int(*i),
             Value::Double(d) => Stored::Double(*d),
-            Value::Array(items) => Stored::Array(items.iter().map(|v| Self::store(arena, v, limit)).collect()),
+            Value::Array(items) => Self::store_array(arena, items, limit),
         }
+    }
+
+    #[cold]
+    fn store_array(arena: &mut Arena, items: &[Value<'_>], limit: Limit) -> Stored {
+        Stored::Array(items.iter().map(|v| Self::store(arena, v, limit)).collect())
     }
 
     /// Sets `key`, replacing an earlier value of the same key; beyond `limit.count` distinct
     /// keys the attribute is counted as dropped. Keys are not empty (OpenTelemetry requires it;
-    /// the C boundary rejects an empty key with an error).
-    pub fn set(&mut self, arena: &mut Arena, key: &str, value: &Value<'_>, limit: Limit) {
-        if let Some(i) = self.entries.iter().position(|(k, _)| arena.bytes(*k) == key.as_bytes()) {
-            let v = Self::store(arena, value, limit);
-            if let Some(entry) = self.entries.get_mut(i) {
-                entry.1 = v;
-            }
-        } else if self.entries.len() < limit.count {
+    /// the C boundary rejects an empty key with an error). An attribute whose text no longer
+    /// fits the span's arena (4 GiB) is counted as dropped too, never stored empty. True when
+    /// an earlier value was replaced (its text is now dead: the caller may compact).
+    #[inline(always)]
+    pub fn set(&mut self, arena: &mut Arena, key: &str, value: &Value<'_>, limit: Limit) -> bool {
+        let key_len = key.len() as u32;
+        let found = self.entries.iter().position(|(k, _)| k.len == key_len && arena.bytes(*k) == key.as_bytes());
+        if let Some(i) = found {
+            self.replace(arena, i, value, limit);
+            return true;
+        }
+        if self.entries.len() < limit.count && arena.fits(key.len() + Self::text_len(value)) {
             if self.entries.capacity() == 0 {
                 self.entries.reserve_exact(4);
             }
@@ -148,12 +190,63 @@ impl AttrList {
         } else {
             self.dropped = self.dropped.saturating_add(1);
         }
+        false
     }
 
-    pub fn set_all(&mut self, arena: &mut Arena, attrs: &[(&str, Value<'_>)], limit: Limit) {
-        for (k, v) in attrs {
-            self.set(arena, k, v, limit);
+    /// Replaces the value of entry `i`; the old value's text becomes dead.
+    #[cold]
+    fn replace(&mut self, arena: &mut Arena, i: usize, value: &Value<'_>, limit: Limit) {
+        if !arena.fits(Self::text_len(value)) {
+            self.dropped = self.dropped.saturating_add(1);
+            return;
         }
+        let v = Self::store(arena, value, limit);
+        if let Some(entry) = self.entries.get_mut(i) {
+            let old = std::mem::replace(&mut entry.1, v);
+            Self::release(arena, &old);
+        }
+    }
+
+    /// Text bytes `value` takes in an arena (at most: before truncation).
+    #[inline(always)]
+    fn text_len(value: &Value<'_>) -> usize {
+        match value {
+            Value::Str(s) => s.len(),
+            Value::Array(items) => items.iter().map(Self::text_len).sum(),
+            _ => 0,
+        }
+    }
+
+    fn release(arena: &mut Arena, v: &Stored) {
+        match v {
+            Stored::Str(t) => arena.release(*t),
+            Stored::Array(items) => items.iter().for_each(|i| Self::release(arena, i)),
+            _ => {}
+        }
+    }
+
+    /// Moves every string of this list from `old` into `new` (compaction).
+    pub(crate) fn rehome(&mut self, old: &Arena, new: &mut Arena) {
+        fn value(v: &mut Stored, old: &Arena, new: &mut Arena) {
+            match v {
+                Stored::Str(t) => *t = new.intern(old.get(*t)),
+                Stored::Array(items) => items.iter_mut().for_each(|i| value(i, old, new)),
+                _ => {}
+            }
+        }
+        for (k, v) in &mut self.entries {
+            *k = new.intern(old.get(*k));
+            value(v, old, new);
+        }
+    }
+
+    /// Sets each attribute in order; true when any replaced an earlier value.
+    pub fn set_all(&mut self, arena: &mut Arena, attrs: &[(&str, Value<'_>)], limit: Limit) -> bool {
+        let mut replaced = false;
+        for (k, v) in attrs {
+            replaced |= self.set(arena, k, v, limit);
+        }
+        replaced
     }
 
     fn value_to_proto(arena: &Arena, v: &Stored) -> any_value::Value {
@@ -178,6 +271,97 @@ impl AttrList {
                 ..Default::default()
             })
             .collect()
+    }
+}
+
+/// Direct protobuf encoding (see `export::encode`): the bytes prost writes for `to_proto`'s
+/// messages, without building them.
+impl AttrList {
+    /// Writes each attribute as a `KeyValue` field `key` of the enclosing message.
+    pub(crate) fn encode_pb(&self, arena: &Arena, buf: &mut Vec<u8>, key: u32) {
+        use crate::export::pb;
+        for (k, v) in &self.entries {
+            let k = arena.bytes(*k);
+            // A scalar value's size is known: the lengths are written up front.
+            match v {
+                Stored::Str(t) => {
+                    let s = arena.bytes(*t);
+                    Self::kv_head_pb(buf, key, k, 1 + pb::varint_len(s.len() as u64) + s.len());
+                    pb::put_len_field(buf, pb::key(1, pb::LEN), s);
+                }
+                Stored::Bool(b) => {
+                    Self::kv_head_pb(buf, key, k, 2);
+                    buf.extend_from_slice(&[pb::key(2, pb::VARINT) as u8, u8::from(*b)]);
+                }
+                Stored::Int(i) => {
+                    Self::kv_head_pb(buf, key, k, 1 + pb::varint_len(*i as u64));
+                    buf.push(pb::key(3, pb::VARINT) as u8);
+                    pb::put_varint(buf, *i as u64);
+                }
+                Stored::Double(d) => {
+                    Self::kv_head_pb(buf, key, k, 9);
+                    let mut field = [pb::key(4, pb::FIXED64) as u8; 9];
+                    field[1..].copy_from_slice(&d.to_bits().to_le_bytes());
+                    buf.extend_from_slice(&field);
+                }
+                Stored::Array(_) => {
+                    let kv = pb::begin(buf, key, 1);
+                    pb::put_str(buf, pb::key(1, pb::LEN), k);
+                    let any = pb::begin(buf, pb::key(2, pb::LEN), 1);
+                    Self::encode_value_pb(arena, v, buf);
+                    pb::end(buf, any);
+                    pb::end(buf, kv);
+                }
+            }
+        }
+    }
+
+    /// The start of a `KeyValue` field `key` whose `AnyValue` takes `any_len` bytes: the
+    /// field's key and length, `KeyValue.key` (left out when empty: keys are not, see `set`),
+    /// and the key and length of `KeyValue.value`.
+    #[inline(always)]
+    fn kv_head_pb(buf: &mut Vec<u8>, key: u32, k: &[u8], any_len: usize) {
+        use crate::export::pb;
+        let key_len = if k.is_empty() { 0 } else { 1 + pb::varint_len(k.len() as u64) + k.len() };
+        let kv_len = key_len + 1 + pb::varint_len(any_len as u64) + any_len;
+        if key < 0x80 && kv_len < 0x80 && !k.is_empty() {
+            // The common case: every length one byte.
+            buf.extend_from_slice(&[key as u8, kv_len as u8, pb::key(1, pb::LEN) as u8, k.len() as u8]);
+            buf.extend_from_slice(k);
+            buf.extend_from_slice(&[pb::key(2, pb::LEN) as u8, any_len as u8]);
+            return;
+        }
+        pb::put_key(buf, key);
+        pb::put_varint(buf, kv_len as u64);
+        pb::put_str(buf, pb::key(1, pb::LEN), k);
+        pb::put_key(buf, pb::key(2, pb::LEN));
+        pb::put_varint(buf, any_len as u64);
+    }
+
+    /// The `AnyValue.value` oneof (always written, even a default value).
+    fn encode_value_pb(arena: &Arena, v: &Stored, buf: &mut Vec<u8>) {
+        use crate::export::pb;
+        match v {
+            Stored::Str(t) => pb::put_len_field(buf, pb::key(1, pb::LEN), arena.bytes(*t)),
+            Stored::Bool(b) => buf.extend_from_slice(&[pb::key(2, pb::VARINT) as u8, u8::from(*b)]),
+            Stored::Int(i) => {
+                buf.push(pb::key(3, pb::VARINT) as u8);
+                pb::put_varint(buf, *i as u64);
+            }
+            Stored::Double(d) => {
+                buf.push(pb::key(4, pb::FIXED64) as u8);
+                buf.extend_from_slice(&d.to_bits().to_le_bytes());
+            }
+            Stored::Array(items) => {
+                let array = pb::begin(buf, pb::key(5, pb::LEN), 1);
+                for item in items {
+                    let any = pb::begin(buf, pb::key(1, pb::LEN), 1);
+                    Self::encode_value_pb(arena, item, buf);
+                    pb::end(buf, any);
+                }
+                pb::end(buf, array);
+            }
+        }
     }
 }
 

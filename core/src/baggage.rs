@@ -47,7 +47,8 @@ fn encode_value(v: &str, out: &mut String) {
 }
 
 impl Baggage {
-    /// Parses a `baggage` header. Invalid members are skipped; members beyond 180 are dropped.
+    /// Parses a `baggage` header. Invalid members (a value decoding to a NUL included) are
+    /// skipped; members beyond 180 are dropped.
     pub fn parse(header: &str) -> Baggage {
         let mut b = Baggage::default();
         for member in header.split(',') {
@@ -60,7 +61,12 @@ impl Baggage {
             if !valid_key(k) || !v.bytes().all(is_baggage_octet) {
                 continue;
             }
+            // The C API hands values out as NUL-terminated strings: a value with a decoded NUL
+            // (`%00`) would read as a shorter one there, so the member is skipped.
             let Ok(value) = percent_decode(v) else { continue };
+            if value.contains('\0') {
+                continue;
+            }
             let properties: Vec<&str> = parts.map(|p| p.trim_matches([' ', '\t'])).collect();
             let props_ok = properties.iter().all(|p| match p.split_once('=') {
                 Some((pk, pv)) => valid_key(pk.trim_end()) && pv.trim_start().bytes().all(is_baggage_octet),
@@ -138,6 +144,16 @@ mod tests {
         assert_eq!(b.get("bad key"), None);
         assert_eq!(b.get("k"), None, "DQUOTE is not a baggage octet");
         assert_eq!(b.header(), "userId=alice,serverNode=DF%2028;prop1;p2=v2,isProduction=false");
+    }
+
+    #[test]
+    fn a_decoded_nul_skips_the_member() {
+        let b = Baggage::parse("k=ab%00cd,j=ok,z=%00,y=a%2500b");
+        assert_eq!(b.get("k"), None);
+        assert_eq!(b.get("z"), None);
+        assert_eq!(b.get("j"), Some("ok"));
+        assert_eq!(b.get("y"), Some("a%00b"), "an escaped '%' is not a NUL");
+        assert_eq!(b.header(), "j=ok,y=a%2500b");
     }
 
     #[test]

@@ -42,6 +42,9 @@ const KEYS: &[(&str, Kind)] = &[
     ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", Kind::Count),
     ("OTEL_BSP_SCHEDULE_DELAY", Kind::Millis),
     ("OTEL_BSP_EXPORT_TIMEOUT", Kind::PositiveMillis),
+    // Not in the OpenTelemetry specification (this library's own): the largest export request,
+    // in bytes (see `Settings::max_export_bytes`).
+    ("OTEL_BSP_MAX_EXPORT_BYTES", Kind::Count),
     ("OTEL_SDK_DISABLED", Kind::Bool),
     ("OTEL_TRACES_SAMPLER", Kind::Sampler),
     ("OTEL_TRACES_SAMPLER_ARG", Kind::Ratio),
@@ -72,6 +75,9 @@ pub(crate) const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
 const TRACES_PATH: &str = "/v1/traces";
 /// The longest any flush, shutdown or free waits by default, whatever the timeouts say.
 pub(crate) const MAX_SHUTDOWN_BOUND: Duration = Duration::from_secs(30);
+/// The default OTEL_BSP_MAX_EXPORT_BYTES: 3 MiB, under the OpenTelemetry Collector's default
+/// limits (4 MiB for a gRPC message, 20 MiB for an HTTP body) with room to spare.
+pub const DEFAULT_MAX_EXPORT_BYTES: usize = 3 << 20;
 
 /// OTEL_* settings set from code (`otlp_config_set` in C), already validated.
 #[derive(Debug, Clone, Default)]
@@ -263,29 +269,49 @@ fn parse_bool(value: &str) -> std::result::Result<bool, String> {
 }
 
 /// Parses `key1=value1,key2=value2` with percent-encoded values.
+///
+/// Messages name an entry by its position ("entry 2 has no '='"), never by its text: the same
+/// syntax carries OTEL_EXPORTER_OTLP_HEADERS, whose values are secrets (tokens, API keys).
 pub fn parse_key_values(value: &str) -> std::result::Result<Vec<(String, String)>, String> {
+    key_values_checked(value, |_, _, _| Ok(()))
+}
+
+/// [`parse_key_values`], calling `check(entry number, key, value)` on every decoded pair.
+fn key_values_checked(
+    value: &str,
+    check: impl Fn(usize, &str, &str) -> std::result::Result<(), String>,
+) -> std::result::Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
-    for member in value.split(',') {
+    for (i, member) in value.split(',').enumerate() {
         if member.trim().is_empty() {
             continue;
         }
-        let (k, v) = member.split_once('=').ok_or_else(|| format!("member `{}` has no '='", member.trim()))?;
-        let k = percent_decode(k.trim())?;
+        let n = i + 1;
+        let (k, v) = member.split_once('=').ok_or_else(|| format!("entry {n} has no '='"))?;
+        let k = percent_decode(k.trim()).map_err(|why| format!("entry {n}: the key: {why}"))?;
         if k.is_empty() {
-            return Err("a key is empty".to_owned());
+            return Err(format!("entry {n}: the key is empty"));
         }
-        out.push((k, percent_decode(v.trim())?));
+        let v = percent_decode(v.trim()).map_err(|why| format!("entry {n}: the value: {why}"))?;
+        check(n, &k, &v)?;
+        out.push((k, v));
     }
     Ok(out)
 }
 
+/// OTEL_EXPORTER_OTLP_[TRACES_]HEADERS: `name=value` pairs. A message names the header when
+/// its name is valid and only the entry's position otherwise (an invalid name may be a token
+/// pasted in the wrong place); it never contains a value.
 fn parse_headers(value: &str) -> std::result::Result<Vec<(String, String)>, String> {
-    let pairs = parse_key_values(value)?;
-    for (k, v) in &pairs {
-        reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("`{k}` is not a header name"))?;
-        reqwest::header::HeaderValue::from_str(v).map_err(|_| format!("the value of `{k}` is not a header value"))?;
-    }
-    Ok(pairs)
+    key_values_checked(value, |n, k, v| {
+        if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
+            return Err(format!("entry {n}: the key is not an HTTP header name"));
+        }
+        match reqwest::header::HeaderValue::from_str(v) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(format!("entry {n}: the value of header `{k}` is not a valid header value")),
+        }
+    })
 }
 
 /// Appends `/v1/traces` to a base endpoint's path unless it already ends with it.
@@ -312,6 +338,11 @@ pub struct Settings {
     pub schedule_delay: Duration,
     /// How long the processor waits for one export (OTEL_BSP_EXPORT_TIMEOUT).
     pub bsp_export_timeout: Duration,
+    /// The largest export request, in bytes of the encoded (uncompressed) message
+    /// (OTEL_BSP_MAX_EXPORT_BYTES, default [`DEFAULT_MAX_EXPORT_BYTES`]): a batch that encodes
+    /// larger is sent in several requests, and a span that alone exceeds it is dropped
+    /// (counted, with a warning).
+    pub max_export_bytes: usize,
     pub sdk_disabled: bool,
     pub sampler: Sampler,
     pub limits: SpanLimits,
@@ -483,6 +514,7 @@ impl Settings {
         let schedule_delay =
             src.parsed("OTEL_BSP_SCHEDULE_DELAY", |v| parse_millis(v, false)).unwrap_or(Duration::from_millis(5000));
         let bsp_export_timeout = millis("OTEL_BSP_EXPORT_TIMEOUT").unwrap_or(Duration::from_secs(30));
+        let max_export_bytes = src.parsed("OTEL_BSP_MAX_EXPORT_BYTES", parse_count).unwrap_or(DEFAULT_MAX_EXPORT_BYTES);
         let sdk_disabled = src.parsed("OTEL_SDK_DISABLED", parse_bool).unwrap_or(false);
 
         let sampler_arg = src.raw("OTEL_TRACES_SAMPLER_ARG");
@@ -525,6 +557,7 @@ impl Settings {
             max_export_batch_size,
             schedule_delay,
             bsp_export_timeout,
+            max_export_bytes,
             sdk_disabled,
             sampler,
             limits,
@@ -644,6 +677,32 @@ mod tests {
         c.set("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100").unwrap();
         let s = Settings::resolve(None, None, &c, &env_of(&[])).unwrap();
         assert_eq!((s.max_queue_size, s.max_export_batch_size), (10, 10), "batch never exceeds queue");
+    }
+
+    #[test]
+    fn header_secrets_never_appear_in_messages() {
+        const TOKEN: &str = "s3cr3tT0KEN";
+        let cases = [
+            (format!("Authorization: Bearer {TOKEN}"), "entry 1 has no '='"),
+            (format!("x-team=blue,{TOKEN}"), "entry 2 has no '='"),
+            (format!("Authorization Bearer {TOKEN}=x"), "entry 1: the key is not an HTTP header name"),
+            (format!("x-api-key={TOKEN}%0A"), "entry 1: the value of header `x-api-key` is not a valid header value"),
+            (format!("x-api-key={TOKEN}%ZZ"), "entry 1: the value: bad escape"),
+            (format!("x-{TOKEN}%ZZ=v"), "entry 1: the key: bad escape"),
+            (format!("={TOKEN}"), "entry 1: the key is empty"),
+        ];
+        for (value, problem) in &cases {
+            for key in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
+                let e = Config::default().set(key, value).unwrap_err();
+                let m = e.message();
+                assert!(m.contains(key) && m.contains(problem), "{value}: {m}");
+                assert!(!m.contains(TOKEN), "the token leaked: {m}");
+            }
+        }
+        // The environment's warning is built from the same text (`why`); a valid value works.
+        let env = env_of(&[("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20s3cr3tT0KEN")]);
+        let s = Settings::resolve(None, None, &Config::default(), &env).unwrap();
+        assert_eq!(s.headers, vec![("authorization".into(), format!("Bearer {TOKEN}"))]);
     }
 
     #[test]

@@ -109,30 +109,14 @@ pub fn parse_traceparent(value: &str) -> Result<([u8; 16], [u8; 8], u8)> {
     Ok((trace_id, span_id, flags[0]))
 }
 
-fn valid_simple_key(k: &[u8]) -> bool {
-    // lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-    matches!(k.first(), Some(b'a'..=b'z'))
-        && k.len() <= 256
-        && k.iter().all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/'))
-}
-
 fn valid_key(key: &str) -> bool {
+    // W3C Trace Context level 2: key = ( lcalpha / DIGIT ) 0*255 ( keychar ),
+    // keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@". Level 1's multi-tenant form
+    // (tenant@system) is a subset of it.
     let k = key.as_bytes();
-    match key.split_once('@') {
-        None => valid_simple_key(k),
-        Some((tenant, system)) => {
-            // tenant: (lcalpha / DIGIT) 0*240(...); system: lcalpha 0*13(...)
-            let t = tenant.as_bytes();
-            let s = system.as_bytes();
-            let body = |c: &u8| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/');
-            matches!(t.first(), Some(b'a'..=b'z' | b'0'..=b'9'))
-                && t.len() <= 241
-                && t.iter().all(body)
-                && matches!(s.first(), Some(b'a'..=b'z'))
-                && s.len() <= 14
-                && s.iter().all(body)
-        }
-    }
+    matches!(k.first(), Some(b'a'..=b'z' | b'0'..=b'9'))
+        && k.len() <= 256
+        && k.iter().all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/' | b'@'))
 }
 
 fn valid_value(value: &str) -> bool {
@@ -144,8 +128,10 @@ fn valid_value(value: &str) -> bool {
         && v.iter().all(|&c| c == b' ' || matches!(c, 0x21..=0x2b | 0x2d..=0x3c | 0x3e..=0x7e))
 }
 
-/// Validates a `tracestate` value per W3C Trace Context and returns it normalized (optional
-/// whitespace around members and empty members removed), or `None` when it has no member.
+/// Validates a `tracestate` value per W3C Trace Context (level 2 key grammar) and returns it
+/// normalized (optional whitespace around members and empty members removed, a key repeated
+/// later in the list dropped: the first member with a key wins), or `None` when it has no
+/// member.
 pub fn parse_tracestate(value: &str) -> Result<Option<String>> {
     let invalid = |why: String| Error::invalid_argument(format!("tracestate is invalid: {why}"));
     let mut keys: Vec<&str> = Vec::new();
@@ -163,7 +149,8 @@ pub fn parse_tracestate(value: &str) -> Result<Option<String>> {
             return Err(invalid(format!("value of `{key}` does not match the W3C value grammar")));
         }
         if keys.contains(&key) {
-            return Err(invalid(format!("key `{key}` appears twice")));
+            // W3C: vendors MAY discard duplicate keys; the whole header stays valid.
+            continue;
         }
         keys.push(key);
         if keys.len() > MAX_TRACESTATE_MEMBERS {
@@ -246,7 +233,8 @@ mod tests {
         assert!(parse_tracestate("tenant1@vendorsystem01=x").unwrap().is_some(), "14-char system id");
         assert!(parse_tracestate("0tenant@sys=x").unwrap().is_some(), "tenant may start with a digit");
         assert!(parse_tracestate("v=has space inside").unwrap().is_some());
-        for bad in ["A=1", "1a=1", "a=1,a=2", "a", "a=", "a=x=y", "t@vendorsystem012=x", "t@=x", "a=\u{7f}"] {
+        assert!(parse_tracestate("1a=1").unwrap().is_some(), "level 2: a key may start with a digit");
+        for bad in ["A=1", "_a=1", "a", "a=", "a=x=y", "a=\u{7f}", "@foo=1,bar=2", "a b=1", "a=1,B=2"] {
             assert!(parse_tracestate(bad).is_err(), "{bad}");
         }
         let many: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();
@@ -257,10 +245,53 @@ mod tests {
     }
 
     #[test]
+    fn tracestate_duplicated_keys_keep_the_first() {
+        assert_eq!(parse_tracestate("foo=1,foo=1").unwrap().as_deref(), Some("foo=1"));
+        assert_eq!(parse_tracestate("foo=1,bar=3,foo=2").unwrap().as_deref(), Some("foo=1,bar=3"));
+        // Several `tracestate` header lines, joined with ',' as HTTP combines them.
+        assert_eq!(parse_tracestate("foo=1,foo=2").unwrap().as_deref(), Some("foo=1"));
+        // 32 distinct keys plus a repeat are still within the member limit.
+        let mut many: Vec<String> = (0..32).map(|i| format!("k{i}=v")).collect();
+        many.push("k0=again".into());
+        assert_eq!(parse_tracestate(&many.join(",")).unwrap().unwrap(), many[..32].join(","));
+    }
+
+    #[test]
+    fn tracestate_keys_with_at_signs() {
+        // Level 2 key grammar: '@' anywhere but first.
+        for key in ["foo@", "foo@@bar", "foo@bar@baz", "t@", "tenant1@vendorsystem01", "t@vvvvvvvvvvvvvvv"] {
+            let ts = format!("{key}=1,bar=2");
+            assert_eq!(parse_tracestate(&ts).unwrap().as_deref(), Some(ts.as_str()), "{key}");
+        }
+        for bad in ["@foo=1,bar=2", "@=1", "foo@=1,@bar=2"] {
+            assert!(parse_tracestate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tracestate_key_length_limit() {
+        let ok = |key: String| {
+            let ts = format!("foo=1,{key}=1");
+            assert_eq!(parse_tracestate(&ts).unwrap().as_deref(), Some(ts.as_str()), "{} chars", key.len());
+        };
+        ok("z".repeat(256));
+        ok(format!("{}@{}", "t".repeat(241), "v".repeat(14)));
+        ok(format!("{}@v", "t".repeat(242)));
+        ok(format!("t@{}", "v".repeat(15)));
+        ok(format!("{}@{}", "t".repeat(100), "v".repeat(155)));
+        assert!(parse_tracestate(&format!("foo=1,{}=1", "z".repeat(257))).is_err());
+        assert!(parse_tracestate(&format!("foo=1,{}@{}=1", "t".repeat(200), "v".repeat(56))).is_err());
+    }
+
+    #[test]
     fn extract_drops_only_a_bad_tracestate() {
         let tp = format!("00-{TID}-{SID}-01");
         let c = extract(&tp, Some("a=1,A=2")).unwrap();
         assert_eq!(c.trace_state, None);
+        let c = extract(&tp, Some("z=1,@a=2")).unwrap();
+        assert_eq!(c.trace_state, None, "a key starting with '@' invalidates the header");
+        let c = extract(&tp, Some("foo=1,foo=2")).unwrap();
+        assert_eq!(c.tracestate(), "foo=1", "a duplicated key keeps the header");
         let c = extract(&tp, Some("a=1")).unwrap();
         assert_eq!(c.tracestate(), "a=1");
         assert!(c.is_remote && c.is_sampled());

@@ -79,6 +79,9 @@ impl Scope {
 
 /// Span limits (OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT); beyond them data is counted as
 /// dropped in the exported dropped_*_count fields.
+/// Dead arena bytes a span tolerates before it compacts (see `SpanData::compact_if_wasteful`).
+const COMPACT_MIN: usize = 64 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpanLimits {
     pub attribute_count: usize,
@@ -179,15 +182,54 @@ impl SpanData {
     }
 
     pub fn set_name(&mut self, name: &str) {
+        if !self.arena.fits(name.len()) {
+            return; // 4 GiB of text in one span: the span keeps its name
+        }
+        self.arena.release(self.name);
         self.name = self.arena.intern(name);
+        self.compact_if_wasteful();
     }
 
+    #[inline(always)]
     pub fn set_attribute(&mut self, key: &str, value: &Value<'_>, limits: &SpanLimits) {
-        self.attributes.set(&mut self.arena, key, value, limits.attrs());
+        if self.attributes.set(&mut self.arena, key, value, limits.attrs()) {
+            self.compact_if_wasteful();
+        }
     }
 
     pub fn set_attributes(&mut self, attrs: &[(&str, Value<'_>)], limits: &SpanLimits) {
-        self.attributes.set_all(&mut self.arena, attrs, limits.attrs());
+        if self.attributes.set_all(&mut self.arena, attrs, limits.attrs()) {
+            self.compact_if_wasteful();
+        }
+    }
+
+    /// Keeps the arena within twice the text the span holds (plus [`COMPACT_MIN`]): once the
+    /// dead bytes (replaced values, old names) pass both, every live string moves to a fresh
+    /// arena. Each compaction copies at most as much as was written since the last one, so
+    /// setting one key a million times costs linear time and constant memory.
+    #[inline(always)]
+    fn compact_if_wasteful(&mut self) {
+        let dead = self.arena.dead();
+        if dead > COMPACT_MIN && dead > self.arena.len() - dead {
+            self.compact();
+        }
+    }
+
+    #[cold]
+    fn compact(&mut self) {
+        let old = std::mem::take(&mut self.arena);
+        let mut new = Arena::default();
+        new.reserve(old.len() - old.dead());
+        self.name = new.intern(old.get(self.name));
+        self.attributes.rehome(&old, &mut new);
+        for e in &mut self.events {
+            e.name = new.intern(old.get(e.name));
+            e.attributes.rehome(&old, &mut new);
+        }
+        for l in &mut self.links {
+            l.attributes.rehome(&old, &mut new);
+        }
+        self.arena = new;
     }
 
     pub fn add_event(&mut self, name: &str, time_ns: u64, attrs: &[(&str, Value<'_>)], limits: &SpanLimits) {
@@ -251,6 +293,38 @@ pub(crate) mod tests {
         d.start_ns = 1;
         d.end_ns = 2;
         d
+    }
+
+    #[test]
+    fn setting_one_key_or_the_name_again_and_again_keeps_memory_flat() {
+        let limits = SpanLimits::default();
+        let mut d = data();
+        d.set_name("first");
+        d.set_attribute("keep", &Value::Str("kept value"), &limits);
+        d.add_event("ev", 5, &[("ek", Value::Str("event value"))], &limits);
+        d.add_link(SpanContext::invalid(), &[("lk", Value::Array(vec![Value::Str("a"), Value::Str("b")]))], &limits);
+        let kib = "v".repeat(1024);
+        for i in 0..200_000u32 {
+            let value = format!("{i}{kib}");
+            d.set_attribute("hot", &Value::Str(&value), &limits);
+            if i % 4 == 0 {
+                d.set_name(&format!("name {i} {kib}"));
+            }
+        }
+        // 200 000 x 1 KiB written; the arena holds about the live text, not 200 MB.
+        assert!(d.arena.len() < 256 * 1024, "arena grew to {} bytes", d.arena.len());
+        let attrs = d.attributes.to_proto(&d.arena);
+        let get = |k: &str| attrs.iter().find(|kv| kv.key == k).and_then(|kv| kv.value.clone());
+        use opentelemetry_proto::tonic::common::v1::any_value::Value as V;
+        assert_eq!(get("hot").and_then(|v| v.value), Some(V::StringValue(format!("199999{kib}"))));
+        assert_eq!(get("keep").and_then(|v| v.value), Some(V::StringValue("kept value".into())));
+        assert_eq!(d.name(), format!("name 199996 {kib}"));
+        assert_eq!(d.arena.get(d.events[0].name), "ev");
+        let ev = d.events[0].attributes.to_proto(&d.arena);
+        assert_eq!(ev[0].value.clone().and_then(|v| v.value), Some(V::StringValue("event value".into())));
+        let link = d.links[0].attributes.to_proto(&d.arena);
+        assert_eq!(link[0].key, "lk");
+        assert_eq!(d.attributes.dropped, 0);
     }
 
     #[test]

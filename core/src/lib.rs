@@ -24,6 +24,7 @@
 //! 3. configuration: `config` (OTEL_* keys and their resolution into `Settings`)
 //! 4. the pipeline: `export` (stats, processor, encoding, OTLP transports, runtime)
 //! 5. the API: `span` (a live span), `tracer`, `provider`
+//! 6. `atfork`: the fork() handlers (they take locks of layers 1-4)
 
 #![forbid(unsafe_code)]
 
@@ -47,6 +48,8 @@ pub mod export;
 pub mod provider;
 pub mod span;
 pub mod tracer;
+
+pub mod atfork;
 
 pub use attributes::Value;
 pub use baggage::Baggage;

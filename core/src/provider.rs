@@ -3,13 +3,11 @@
 
 use crate::config::Settings;
 use crate::data::Scope;
-use crate::error::{Error, Result};
-use crate::export::exporter::Exporter;
-use crate::export::processor::Pipeline;
+use crate::error::Result;
+use crate::export::pipelines::{self, Pipelines};
 use crate::export::runtime::RuntimeRef;
 use crate::export::stats::StatsSnapshot;
 use crate::tracer::Tracer;
-use crate::{fork, resource};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -25,10 +23,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 pub struct TracerProvider {
     id: u64,
     settings: Settings,
-    pipeline: Option<Arc<Pipeline>>,
+    pipelines: Option<Arc<Pipelines>>,
     default_tracer: Tracer,
-    /// Fork generation at creation (see crate::fork).
-    generation: u64,
     // Declared last: the runtime outlives the pipeline handle above.
     _runtime: Option<RuntimeRef>,
 }
@@ -37,22 +33,21 @@ impl TracerProvider {
     /// Builds a provider from resolved settings. No network traffic happens here: creating a
     /// provider succeeds when no collector is listening. The first provider starts the
     /// background export runtime; the last one dropped stops it.
+    ///
+    /// fork(): in a child, a provider made before the fork keeps recording: it starts an
+    /// export pipeline of the child's own on first use, and leaves what the parent had queued
+    /// to the parent (see `export::pipelines`).
     pub fn new(settings: Settings) -> Result<Self> {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let (pipeline, runtime) = if settings.sdk_disabled {
+        let (pipelines, runtime) = if settings.sdk_disabled {
             (None, None)
         } else {
             let runtime = RuntimeRef::acquire()?;
-            let exporter = {
-                let _entered = runtime.handle().enter();
-                Exporter::new(&settings)?
-            };
-            let resource = resource::for_service(&settings.service_name, &settings.resource_attributes);
-            let pipeline = Pipeline::start(&settings, runtime.handle(), exporter, resource);
-            (Some(pipeline), Some(runtime))
+            let first = pipelines::start(id, &settings, &runtime)?;
+            (Some(Arc::new(Pipelines::new(id, &settings, first))), Some(runtime))
         };
-        let default_tracer = Tracer::new(id, Scope::library(), settings.sampler.clone(), pipeline.clone());
-        Ok(Self { id, settings, pipeline, default_tracer, generation: fork::generation(), _runtime: runtime })
+        let default_tracer = Tracer::new(id, Scope::library(), settings.sampler.clone(), pipelines.clone());
+        Ok(Self { id, settings, pipelines, default_tracer, _runtime: runtime })
     }
 
     /// A process-unique id; every tracer and span of this provider carries it.
@@ -71,45 +66,30 @@ impl TracerProvider {
 
     /// A tracer whose spans are exported under `scope`.
     pub fn tracer_with_scope(&self, scope: Scope) -> Tracer {
-        Tracer::new(self.id, scope, self.settings.sampler.clone(), self.pipeline.clone())
+        Tracer::new(self.id, scope, self.settings.sampler.clone(), self.pipelines.clone())
     }
 
-    /// The pipeline's counters (all zero when the SDK is disabled).
+    /// The pipeline's counters (all zero when the SDK is disabled). In a fork()ed child, the
+    /// child's own counts (from zero at the fork).
     pub fn stats(&self) -> StatsSnapshot {
-        self.pipeline.as_ref().map(|p| p.stats()).unwrap_or_default()
-    }
-
-    fn check_not_forked(&self) -> Result<()> {
-        if self.generation == fork::generation() {
-            return Ok(());
-        }
-        Err(Error::export_failed(
-            "this provider was created before fork(): its export thread lives in the parent \
-             process, so nothing recorded here can be exported; create a new provider in the child",
-        ))
+        self.pipelines.as_ref().map(|p| p.stats()).unwrap_or_default()
     }
 
     /// Exports every span ended so far and waits up to `timeout` for the collector to
     /// acknowledge them. Errors: Timeout (export goes on in the background), ExportFailed.
     pub fn force_flush(&self, timeout: Duration) -> Result<()> {
-        self.check_not_forked()?;
-        self.pipeline.as_ref().map_or(Ok(()), |p| p.force_flush(timeout))
+        self.pipelines.as_ref().map_or(Ok(()), |p| p.force_flush(timeout))
     }
 
     /// Flushes (bounded by `timeout`) and stops exporting; later spans do not record. A second
     /// shutdown returns Ok and does nothing.
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
-        self.check_not_forked()?;
-        self.pipeline.as_ref().map_or(Ok(()), |p| p.shutdown(timeout))
+        self.pipelines.as_ref().map_or(Ok(()), |p| p.shutdown(timeout))
     }
 
     /// Shuts down, bounded by [`Settings::shutdown_bound`] (what dropping the provider does,
-    /// with the outcome). In a forked child (nothing can be delivered from there) it returns
-    /// Ok at once.
+    /// with the outcome).
     pub fn close(&self) -> Result<()> {
-        if self.generation != fork::generation() {
-            return Ok(());
-        }
         self.shutdown(self.settings.shutdown_bound())
     }
 }
@@ -118,5 +98,8 @@ impl Drop for TracerProvider {
     fn drop(&mut self) {
         // A second shutdown is a no-op: after close() this does nothing.
         let _ = self.close();
+        if let Some(p) = &self.pipelines {
+            p.release_child_runtime();
+        }
     }
 }

@@ -4,7 +4,7 @@
 use crate::attributes::Value;
 use crate::context::SpanContext;
 use crate::data::{SpanData, StatusCode};
-use crate::export::processor::Pipeline;
+use crate::export::lane::Lane;
 use crate::pool;
 use crate::util::now_ns;
 use std::sync::Arc;
@@ -20,13 +20,14 @@ pub struct Span {
     provider_id: u64,
     /// The record; taken when the span ends or is discarded.
     data: Option<Box<SpanData>>,
-    /// Where the span goes when it ends; `None` when it does not record.
-    pipeline: Option<Arc<Pipeline>>,
+    /// Where the span goes when it ends (the lane of the thread that started it into its
+    /// provider's pipeline); `None` when it does not record.
+    lane: Option<Arc<Lane>>,
 }
 
 impl Span {
-    pub(crate) fn new(provider_id: u64, data: Box<SpanData>, pipeline: Option<Arc<Pipeline>>) -> Self {
-        Self { provider_id, data: Some(data), pipeline }
+    pub(crate) fn new(provider_id: u64, data: Box<SpanData>, lane: Option<Arc<Lane>>) -> Self {
+        Self { provider_id, data: Some(data), lane }
     }
 
     /// The id of the provider whose tracer started this span.
@@ -34,9 +35,10 @@ impl Span {
         self.provider_id
     }
 
-    /// Whether the span records (sampled, and its provider not shut down).
+    /// Whether the span records (sampled, and its provider not shut down): false as soon as
+    /// its provider's shutdown has begun, for spans started before it too. Two loads, no lock.
     pub fn is_recording(&self) -> bool {
-        self.pipeline.is_some()
+        self.lane.as_ref().is_some_and(|l| !l.pipeline.is_shut_down())
     }
 
     /// The span's context (trace id, span id, flags, tracestate), to parent children or to
@@ -46,18 +48,25 @@ impl Span {
     }
 
     /// Runs `f` on the record of a recording span; a non-recording span ignores the call.
-    #[inline]
+    #[inline(always)]
     fn record(&mut self, f: impl FnOnce(&mut SpanData, &crate::data::SpanLimits)) {
-        if let (Some(p), Some(d)) = (&self.pipeline, self.data.as_deref_mut()) {
-            f(d, &p.limits);
+        if let (Some(l), Some(d)) = (&self.lane, self.data.as_deref_mut()) {
+            f(d, &l.pipeline.limits);
         }
     }
 
     /// Sets an attribute (a key set again replaces its value). Beyond the attribute count
     /// limit the attribute is counted as dropped. `key` must not be empty (OpenTelemetry).
-    #[inline]
+    #[inline(always)]
     pub fn set_attribute(&mut self, key: &str, value: Value<'_>) {
-        self.record(|d, l| d.set_attribute(key, &value, l));
+        self.set_attribute_ref(key, &value);
+    }
+
+    /// [`set_attribute`](Span::set_attribute) with a borrowed value (the caller keeps and drops
+    /// it: where its variant is known, as on the C boundary, that drop costs nothing).
+    #[inline(always)]
+    pub fn set_attribute_ref(&mut self, key: &str, value: &Value<'_>) {
+        self.record(|d, l| d.set_attribute(key, value, l));
     }
 
     /// Sets several attributes in order (as repeated [`set_attribute`](Span::set_attribute)).
@@ -105,10 +114,10 @@ impl Span {
 
     fn finish(&mut self, end_ns: Option<u64>) {
         let Some(mut data) = self.data.take() else { return };
-        match self.pipeline.take() {
-            Some(pipeline) => {
+        match self.lane.take() {
+            Some(lane) => {
                 data.end_ns = end_ns.unwrap_or_else(now_ns).max(data.start_ns);
-                pipeline.span_ended(data);
+                lane.pipeline.span_ended(&lane.shared, data);
             }
             None => pool::recycle(data),
         }

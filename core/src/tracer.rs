@@ -4,11 +4,12 @@
 use crate::attributes::Value;
 use crate::context::{SAMPLED, SpanContext};
 use crate::data::{Scope, SpanKind};
-use crate::export::processor::Pipeline;
+use crate::export::lane::{Current, Lane};
+use crate::export::pipelines::Pipelines;
 use crate::sampler::Sampler;
 use crate::span::Span;
 use crate::util::now_ns;
-use crate::{fork, ids, pool};
+use crate::{ids, pool};
 use std::sync::Arc;
 
 /// What a new span starts with, beyond its tracer and name.
@@ -36,14 +37,13 @@ struct Inner {
     provider_id: u64,
     scope: Arc<Scope>,
     sampler: Sampler,
-    pipeline: Option<Arc<Pipeline>>,
-    /// Fork generation of the provider: in a forked child the pipeline has no export thread.
-    generation: u64,
+    /// The provider's pipelines (none when the SDK is disabled).
+    pipelines: Option<Arc<Pipelines>>,
 }
 
 impl Tracer {
-    pub(crate) fn new(provider_id: u64, scope: Scope, sampler: Sampler, pipeline: Option<Arc<Pipeline>>) -> Self {
-        let inner = Inner { provider_id, scope: Arc::new(scope), sampler, pipeline, generation: fork::generation() };
+    pub(crate) fn new(provider_id: u64, scope: Scope, sampler: Sampler, pipelines: Option<Arc<Pipelines>>) -> Self {
+        let inner = Inner { provider_id, scope: Arc::new(scope), sampler, pipelines };
         Self { inner: Arc::new(inner) }
     }
 
@@ -56,12 +56,13 @@ impl Tracer {
         &self.inner.scope
     }
 
-    /// The pipeline new spans record into, or `None` once the provider is shut down, the SDK
-    /// is disabled, or this is a forked child of the process that created the provider: spans
-    /// are then non-recording (they still propagate).
-    fn pipeline(&self) -> Option<&Arc<Pipeline>> {
-        let inner = &*self.inner;
-        inner.pipeline.as_ref().filter(|p| !p.is_shut_down() && inner.generation == fork::generation())
+    /// The pipeline new spans record into (in a fork()ed child of the process that created
+    /// the provider: the child's own, started on first use), or `None` once the provider is
+    /// shut down or when the SDK is disabled: spans are then non-recording (they still
+    /// propagate).
+    #[inline]
+    fn pipeline(&self) -> Option<Current<'_>> {
+        Lane::current(self.inner.pipelines.as_deref()?)
     }
 
     /// Starts a span: new ids (the parent's trace id when there is a parent), the sampler's
@@ -94,7 +95,9 @@ impl Tracer {
             ),
         };
         // A span that is not sampled does not record but keeps its identity for propagation.
-        let pipeline = if sampled { self.pipeline().cloned() } else { None };
+        // The thread's lane into the pipeline: no reference count or counter shared by all
+        // threads is touched per span.
+        let lane = if sampled { self.pipeline().map(Lane::of) } else { None };
         let start_ns = opts.start_ns.unwrap_or_else(now_ns);
         let mut data = pool::take(&self.inner.scope);
         data.ctx = ctx;
@@ -102,16 +105,21 @@ impl Tracer {
         data.parent_is_remote = parent_is_remote;
         data.kind = opts.kind;
         data.start_ns = start_ns;
-        if let Some(p) = &pipeline {
-            p.span_started();
+        if let Some(l) = &lane {
+            l.shared.count_start();
+            let limits = &l.pipeline.limits;
             data.arena.reserve(name.len() + 96);
             data.name = data.arena.intern(name);
-            data.set_attributes(&opts.attributes, &p.limits);
-            for (ctx, attrs) in opts.links {
-                data.add_link(ctx, &attrs, &p.limits);
+            if !opts.attributes.is_empty() {
+                data.set_attributes(&opts.attributes, limits);
+            }
+            if !opts.links.is_empty() {
+                for (ctx, attrs) in opts.links {
+                    data.add_link(ctx, &attrs, limits);
+                }
             }
         }
-        Span::new(self.inner.provider_id, data, pipeline)
+        Span::new(self.inner.provider_id, data, lane)
     }
 
     /// Records a whole span in one step: started with `opts`, given `attributes` after the

@@ -1,10 +1,29 @@
 //! Helpers every layer shares: the clock, hex text, poison-tolerant locks, percent-decoding.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// A faster reading of the same clock, installed by the embedding (the C library reads
+/// `clock_gettime(CLOCK_REALTIME)` directly, which this crate cannot without `unsafe`).
+static CLOCK: OnceLock<fn() -> u64> = OnceLock::new();
+
+/// Installs the clock [`now_ns`] uses: it must read the Unix-epoch real-time clock in
+/// nanoseconds, as [`system_now_ns`] does. The first installed clock stays.
+pub fn set_clock(clock: fn() -> u64) {
+    let _ = CLOCK.set(clock);
+}
+
 /// Nanoseconds since the Unix epoch (the clock of every span and event timestamp).
+#[inline]
 pub fn now_ns() -> u64 {
+    match CLOCK.get() {
+        Some(clock) => clock(),
+        None => system_now_ns(),
+    }
+}
+
+/// Nanoseconds since the Unix epoch through std's `SystemTime` (0 before 1970).
+pub fn system_now_ns() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
 }
 

@@ -1,62 +1,60 @@
 'use strict';
 // Timestamps. Spans kept on this side record their start with performance.now() (monotonic,
-// sub-microsecond); it is turned into nanoseconds since the Unix epoch with an origin
-// calibrated against the system clock (the one the library stamps ends with): spinning until
-// Date.now() ticks gives the wall-clock millisecond boundary within a loop iteration (~0.1 us),
-// where performance.timeOrigin alone can be off by up to a millisecond. The first span pays
-// the calibration (~3 ms, three ticks).
+// sub-microsecond, one clock read); it is turned into nanoseconds since the Unix epoch with an
+// origin calibrated against the library's own clock (otlp_now_unix_nano, the system's real-time
+// clock that stamps ends and events): the library's reading bracketed by two performance.now()
+// readings, the narrowest of a few brackets (a thread preempted mid-bracket only widens that
+// one). performance.now() does not follow the system clock when it is set or stepped, so the
+// origin is re-read at the first span start after RECALIBRATE_MS (one compare per span, ~0.3 us
+// a second); a calibration that could not get a narrow bracket (a loaded machine) is retried
+// sooner.
 //
 // Times given by the caller (startTime, endTime, event times) may be a Date, a number of
 // milliseconds since the epoch (fractions kept), a bigint of nanoseconds since the epoch, or an
 // OpenTelemetry HrTime [seconds, nanoseconds].
 const { performance } = require('node:perf_hooks');
 const { S, TWO32 } = require('./arena');
+const raw = require('./raw');
 
-let originHi = -1;
+const RECALIBRATE_MS = 1000;
+const RETRY_MS = 10;
+const NARROW_MS = 0.01; // a bracket this narrow (10 us) is taken at once
+const TRIES = 5;
+
+let originHi = 0;
 let originLo = 0;
+let nextCalibration = -Infinity;
+let libNow = null;
 
-let recalibrating = null;
-
-/** Finds the performance.now() reading of a Date.now() millisecond tick: the tick happened
- * between the last reading before Date.now() changed and the first after. Of three ticks the
- * narrowest bracket wins (a thread preempted mid-bracket only widens that one). The origin is
- * refreshed every 10 minutes from a timer (not on the span path), following the system clock
- * if it is slewed. */
+/** Sets the origin (epoch ns of performance.now() == 0) from the narrowest of a few
+ * [performance.now(), library clock, performance.now()] brackets. */
 function calibrate() {
+  if (libNow === null) libNow = raw.load().fn.otlp_now_unix_nano;
   let best = Infinity;
-  let origin = 0;
-  for (let tick = 0; tick < 3; tick++) {
-    const d0 = Date.now();
-    let before = performance.now();
-    let d = d0;
-    let p = before;
-    while (d === d0) {
-      before = p;
-      p = performance.now();
-      d = Date.now();
-    }
-    const width = p - before;
-    if (width < best) {
-      best = width;
-      origin = d - (before + p) / 2;
+  let origin = 0n;
+  for (let i = 0; i < TRIES && best > NARROW_MS; i++) {
+    const p0 = performance.now();
+    const n = libNow();
+    const p1 = performance.now();
+    if (p1 - p0 < best) {
+      best = p1 - p0;
+      origin = BigInt(n) - BigInt(Math.round((p0 + p1) * 500000));
     }
   }
-  const msInt = Math.floor(origin);
-  const ns = BigInt(msInt) * 1000000n + BigInt(Math.round((origin - msInt) * 1e6));
-  originHi = Number(ns >> 32n);
-  originLo = Number(ns & 0xffffffffn);
-  if (recalibrating === null) {
-    recalibrating = setInterval(calibrate, 600000);
-    recalibrating.unref();
-  }
+  originHi = Number(origin >> 32n);
+  originLo = Number(origin & 0xffffffffn);
+  nextCalibration = performance.now() + (best > NARROW_MS * 5 ? RETRY_MS : RECALIBRATE_MS);
 }
 
 /** Now, as a performance.now() reading (milliseconds). */
-const now = () => performance.now();
+function now() {
+  const t = performance.now();
+  if (t >= nextCalibration) calibrate();
+  return t;
+}
 
 /** Writes the epoch nanoseconds of performance.now() reading `t` as uint64 at offset `at`. */
 function putPerf(at, t) {
-  if (originHi < 0) calibrate();
   const lo = originLo + Math.round(t * 1e6);
   const w = at >> 2;
   S.u32[w] = lo % TWO32;

@@ -226,6 +226,11 @@ exports.STRUCTS = {
 /** Functions in header order: { name, ret, params: [[name, C type], ...] }. */
 exports.FUNCTIONS = [
   {
+    "name": "otlp_now_unix_nano",
+    "ret": "uint64_t",
+    "params": []
+  },
+  {
     "name": "otlp_get_last_error",
     "ret": "const char *",
     "params": []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from ctypes import byref, c_void_p
 from dataclasses import dataclass
@@ -123,8 +122,6 @@ class TracerProvider(Managed):
         self._lock = threading.Lock()
         self._tracer: Optional[Tracer] = None
         self._scoped: Dict[Tuple[str, Optional[str], Optional[str]], Tracer] = {}
-        self._pid = os.getpid()
-        self._forked = False
         given: Dict[str, Any] = {
             "endpoint": endpoint, "service_name": service_name, "traces_endpoint": traces_endpoint,
             "headers": headers, "resource_attributes": resource_attributes, "timeout_ms": timeout_ms,
@@ -148,8 +145,9 @@ class TracerProvider(Managed):
         ``Span.end()`` of a span left open is a no-op. Does not raise on export problems: call
         :meth:`shutdown` first to learn whether everything was delivered.
 
-        In a child process created by ``os.fork()`` after this provider was created, the
-        provider is only forgotten (not flushed): its export thread does not exist there.
+        In a child process created by ``os.fork()`` after this provider was created, closing
+        delivers the spans the child recorded (from the child's own export thread; what the
+        parent had queued is the parent's to deliver).
         """
         super().close()
 
@@ -164,23 +162,17 @@ class TracerProvider(Managed):
 
     def _release(self, handle: c_void_p) -> None:
         _unregister(self)
-        if self._forked or self._pid != os.getpid():
-            return  # see close(): freeing would wait for an export thread that is gone
         _lib.otlp_tracer_provider_free(handle)
 
     def _after_fork(self) -> None:
-        """In the child of os.fork() (called by the registry for every live provider)."""
+        """In the child of os.fork() (called by the registry for every live provider). The
+        provider keeps working there: the library starts an export thread of the child's own
+        on first use."""
         self._lock = threading.Lock()  # another parent thread may have held it at fork time
-        if self._h is not None and self._pid != os.getpid():
-            # The core stops recording for providers made before the fork (their export thread
-            # is in the parent); the binding goes further and refuses new spans with a clear
-            # error. Providers created in the child get a fresh export runtime from the core.
-            self._forked = True
-            self._detach_tracers()
 
     def _detach_tracers(self) -> None:
         """Drops the tracers' handles: their spans kept on this side end as no-ops, and
-        start_span fails and says why (closed, or made before os.fork())."""
+        start_span fails and says the provider is closed."""
         for t in [self._tracer, *self._scoped.values()]:
             if t is not None:
                 t._h = None
@@ -197,8 +189,6 @@ class TracerProvider(Managed):
         "otlp-ffi"); with ``name`` (and optionally ``version`` / ``schema_url``) its spans are
         exported under that instrumentation scope (``otlp_get_tracer_with_scope``).
         """
-        if self._forked:
-            raise self._fork_error()
         h = self._handle()
         if name is None:
             t = self._tracer
@@ -265,11 +255,3 @@ class TracerProvider(Managed):
         if rc == ErrorCode.INVALID_HANDLE and self._h is None:
             return ProviderClosedError(rc, err.message + " (the TracerProvider is closed)")
         return err
-
-    def _fork_error(self) -> ProviderClosedError:
-        return ProviderClosedError(
-            ErrorCode.INVALID_HANDLE,
-            f"OTLP_ERROR_INVALID_HANDLE: this TracerProvider was created in process {self._pid} "
-            "before os.fork(); its export thread does not exist in the child. Create the "
-            "provider after forking.",
-        )

@@ -277,6 +277,7 @@ FUNCTIONS: List[Tuple[str, str, List[str]]] = [
     ("otlp_context_free", "void", ["otlp_context_t *"]),
     ("otlp_get_last_error", "const char *", []),
     ("otlp_version", "const char *", []),
+    ("otlp_now_unix_nano", "uint64_t", []),
     ("otlp_init", "otlp_error_t", ["const char *", "const char *", "otlp_tracer_provider_t **"]),
     ("otlp_init_with_config", "otlp_error_t", ["const otlp_config_t *", "otlp_tracer_provider_t **"]),
     ("otlp_tracer_provider_force_flush", "otlp_error_t", ["otlp_tracer_provider_t *", "uint32_t"]),

@@ -214,7 +214,7 @@ class Span:
 
     def _emit_failed(self, rc: int) -> None:
         if self._tracer._h is None:
-            return  # provider closed or made before os.fork(): a no-op, as for any open span
+            return  # provider closed: a no-op, as for any open span
         raise self._fail(rc)
 
     def _end_handed_over(self, end_time: Optional[int]) -> None:

@@ -166,8 +166,8 @@ class Tracer:
 
     def _start_error(self, rc: int) -> OtlpError:
         p = self._provider
-        if self._h is None:  # closed, or made before os.fork()
-            return p._fork_error() if p._forked else p._closed_or(ErrorCode.INVALID_HANDLE)
+        if self._h is None:  # closed
+            return p._closed_or(ErrorCode.INVALID_HANDLE)
         return p._closed_or(rc)
 
 

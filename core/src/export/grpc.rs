@@ -54,14 +54,26 @@ pub(crate) fn protocol_headers(headers: &mut HeaderMap, settings: &Settings) {
     headers.remove("grpc-timeout");
 }
 
+/// The length prefix of a gRPC message: compressed flag, big-endian length.
+pub(crate) const PREFIX_LEN: usize = 5;
+
 /// A length-prefixed gRPC message.
 pub(crate) fn frame(message: &[u8], compressed: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 5);
-    out.push(u8::from(compressed));
-    // A request over 4 GiB cannot be framed; the batch limits keep requests far below.
-    out.extend_from_slice(&u32::try_from(message.len()).unwrap_or(u32::MAX).to_be_bytes());
+    let mut out = Vec::with_capacity(message.len() + PREFIX_LEN);
+    out.extend_from_slice(&[0; PREFIX_LEN]);
     out.extend_from_slice(message);
+    write_prefix(&mut out, compressed);
     out
+}
+
+/// Fills in the prefix of `framed`: `PREFIX_LEN` placeholder bytes followed by the message.
+pub(crate) fn write_prefix(framed: &mut [u8], compressed: bool) {
+    // A request over 4 GiB cannot be framed; the batch limits keep requests far below.
+    let len = u32::try_from(framed.len().saturating_sub(PREFIX_LEN)).unwrap_or(u32::MAX);
+    if let Some(prefix) = framed.get_mut(..PREFIX_LEN) {
+        prefix[0] = u8::from(compressed);
+        prefix[1..].copy_from_slice(&len.to_be_bytes());
+    }
 }
 
 /// `grpc-timeout` for the time left (at most 8 digits, in milliseconds).

@@ -39,6 +39,8 @@ pub struct Otlp {
     pub(crate) timeout: Duration,
     pub(crate) protocol: Protocol,
     pub(crate) compression: Compression,
+    /// The largest encoded (uncompressed) message of one request (OTEL_BSP_MAX_EXPORT_BYTES).
+    pub(crate) max_bytes: usize,
 }
 
 /// `google.rpc.Status`, the payload of `grpc-status-details-bin` (and of OTLP/HTTP error

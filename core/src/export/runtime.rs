@@ -32,6 +32,14 @@ fn abandon_if_forked(shared: &mut Shared) {
 /// A counted reference to the shared runtime; the runtime stops when the last one drops.
 pub struct RuntimeRef {
     handle: Handle,
+    /// The fork generation it was acquired in: one inherited through fork() refers to a
+    /// runtime whose threads are in another process and is never released.
+    generation: u64,
+}
+
+/// The registry's lock, for the `pthread_atfork` prepare handler (see crate::atfork).
+pub(crate) fn hold_for_fork() -> Box<dyn std::any::Any> {
+    Box::new(lock(&SHARED))
 }
 
 impl RuntimeRef {
@@ -55,7 +63,7 @@ impl RuntimeRef {
             }
         };
         shared.users += 1;
-        Ok(Self { handle })
+        Ok(Self { handle, generation: fork::generation() })
     }
 
     pub fn handle(&self) -> &Handle {
@@ -65,6 +73,12 @@ impl RuntimeRef {
 
 impl Drop for RuntimeRef {
     fn drop(&mut self) {
+        if self.generation != fork::generation() {
+            // Inherited: the runtime it counts is abandoned (see `abandon_if_forked`); keep
+            // its handle from ever being the last one.
+            std::mem::forget(self.handle.clone());
+            return;
+        }
         let runtime = {
             let mut shared = lock(&SHARED);
             abandon_if_forked(&mut shared);

@@ -27,7 +27,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 /**
  * start + 3 attributes + end, and start + end, through the otlp-ffi binding and through the
  * OpenTelemetry Java SDK (BatchSpanProcessor with OTLP/HTTP to the same sink, or a discarding
- * exporter). Each trial prints what was exported and dropped.
+ * exporter). Each trial prints what was exported and dropped. crossingVersion is one call into
+ * the library (otlp_version() through JNI, the String conversion included).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -130,6 +131,12 @@ public class SpanBench {
     @Benchmark
     public void bindingStartEnd(Binding b) {
         b.tracer.startSpan("operation").end();
+    }
+
+    /** One JNI crossing: otlp_version() (a getter returning a static string) as a Java String. */
+    @Benchmark
+    public String crossingVersion() {
+        return dev.otlpffi.OtlpFFI.version();
     }
 
     @Benchmark

@@ -1,0 +1,7 @@
+module otlp-ffi/demo
+
+go 1.26
+
+require otlp-ffi/otlp v0.0.0
+
+replace otlp-ffi/otlp => ../../../bindings/go
