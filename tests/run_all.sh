@@ -9,22 +9,29 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "==> cargo test"
+# Each section prints the seconds since the start; a failure names the section it happened in
+# (the last lines of a CI log are often all that is kept).
+SECONDS=0
+current="start"
+section() { current="$*"; echo "==> [${SECONDS} s] $*"; }
+trap 'rc=$?; if [ "$rc" -ne 0 ]; then echo "tests/run_all.sh: FAILED (exit $rc) after ${SECONDS} s in: ${current}" >&2; else echo "tests/run_all.sh: all passed in ${SECONDS} s"; fi' EXIT
+
+section "cargo test"
 cargo test --locked --workspace --exclude otlp-ffi-bench
 if cargo clippy --version >/dev/null 2>&1; then
-  echo "==> cargo clippy"
+  section "cargo clippy"
   cargo clippy --locked -p otlp-ffi -p otlp-ffi-core -p otlp-view --all-targets -- -D warnings
 fi
-echo "==> bench/gates.sh (instructions and allocations per span against bench/gates.toml)"; bash bench/gates.sh
+section "bench/gates.sh (instructions and allocations per span against bench/gates.toml)"; bash bench/gates.sh
 
-echo "==> ./build_all.sh"
+section "./build_all.sh"
 ./build_all.sh >/dev/null
 git diff --quiet -- include/otlp_ffi.h 2>/dev/null || { echo "include/otlp_ffi.h changed by the build: commit it" >&2; exit 1; }
 
-echo "==> pytest tests (C programs, header, receiver)"
+section "pytest tests (C programs, header, receiver)"
 python3 -m pytest -q tests --ignore=tests/test_demo.py --ignore=tests/test_collector.py --ignore=tests/test_faults.py
 
-echo "==> faults: collector down and back, 503/429 storms, blackhole, slow receiver, resets, stalled TLS, freed provider, 16-thread load (tests/faults.rs); RSS, dlclose, valgrind (tests/test_faults.py)"
+section "faults: collector down and back, 503/429 storms, blackhole, slow receiver, resets, stalled TLS, freed provider, 16-thread load (tests/faults.rs); RSS, dlclose, valgrind (tests/test_faults.py)"
 faults_log=$(mktemp)
 if cargo test --locked -p otlp-ffi --test faults -- --nocapture >"$faults_log" 2>&1; then
   grep -E '^(faults:|test result)' "$faults_log"
@@ -34,7 +41,7 @@ fi
 rm -f "$faults_log"
 python3 -m pytest -q -s tests/test_faults.py
 
-echo "==> tests/w3c/run.sh: the W3C Trace Context test suite, SPEC_LEVEL=2"
+section "tests/w3c/run.sh: the W3C Trace Context test suite, SPEC_LEVEL=2"
 w3c_log=$(mktemp)
 w3c_rc=0
 bash tests/w3c/run.sh >"$w3c_log" 2>&1 || w3c_rc=$?
@@ -47,33 +54,33 @@ else
 fi
 rm -f "$w3c_log"
 
-echo "==> fuzz/run.sh: the cargo-fuzz targets, 10 s each from fuzz/corpus/ (nightly + cargo-fuzz)"
+section "fuzz/run.sh: the cargo-fuzz targets, 10 s each from fuzz/corpus/ (nightly + cargo-fuzz)"
 bash fuzz/run.sh
-echo "==> tests/sanitizers/asan.sh: the C API suite and hostile input under ASan + UBSan (clang-14)"
+section "tests/sanitizers/asan.sh: the C API suite and hostile input under ASan + UBSan (clang-14)"
 bash tests/sanitizers/asan.sh
 
 if [ -f bindings/python/pyproject.toml ]; then
-  echo "==> pip install ./bindings/python"
+  section "pip install ./bindings/python"
   python3 -m pip install -q --force-reinstall --no-deps ./bindings/python
-  echo "==> pytest bindings/python/tests (the Python binding, installed)"
+  section "pytest bindings/python/tests (the Python binding, installed)"
   (cd bindings/python && python3 -m pytest -q tests)
   if python3 -m ruff --version >/dev/null 2>&1 && python3 -m mypy --version >/dev/null 2>&1; then
-    echo "==> ruff + mypy (the Python binding and its benchmark)"
+    section "ruff + mypy (the Python binding and its benchmark)"
     (cd bindings/python && python3 -m ruff check . ../../bench/python && python3 -m mypy)
   fi
 fi
 
-echo "==> bindings/node: node --test + tsc (the Node binding)"
+section "bindings/node: node --test + tsc (the Node binding)"
 bash bindings/node/run_tests.sh
 
-echo "==> bindings/go: go vet + go test -race (the Go binding)"
+section "bindings/go: go vet + go test -race (the Go binding)"
 bash bindings/go/run_tests.sh
 
-echo "==> bindings/java: mvn test + the packaged jar (the Java binding)"
+section "bindings/java: mvn test + the packaged jar (the Java binding)"
 bash bindings/java/run_tests.sh
 
-echo "==> the real OpenTelemetry Collector: a rich trace from C and each binding, every protocol (tests/test_collector.py)"
+section "the real OpenTelemetry Collector: a rich trace from C and each binding, every protocol (tests/test_collector.py)"
 python3 -m pytest -q tests/test_collector.py
 
-echo "==> the main job: examples/run_demo.sh, five languages, one trace (tests/test_demo.py)"
+section "the main job: examples/run_demo.sh, five languages, one trace (tests/test_demo.py)"
 python3 -m pytest -q tests/test_demo.py
